@@ -1,0 +1,68 @@
+"""The normalized scrobble every source yields, and the records that travel with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+UNIT_SEPARATOR = "\x1f"
+
+
+@dataclass(slots=True)
+class Alias:
+    alias: str
+    source: str
+    is_primary: bool
+
+
+@dataclass(slots=True)
+class KoitoEntity:
+    """An artist, album or track exactly as a Koito export describes it (already resolved)."""
+
+    aliases: list[Alias]
+    mbid: str | None = None
+    image_url: str = ""
+    various_artists: bool = False
+    duration: int = 0
+
+    @property
+    def name(self) -> str:
+        """The primary alias; Koito's importer uses "" when an export has none."""
+        return next((a.alias for a in self.aliases if a.is_primary), "")
+
+
+@dataclass(slots=True)
+class KoitoListenEntities:
+    artists: list[KoitoEntity]
+    album: KoitoEntity
+    track: KoitoEntity
+
+
+@dataclass(slots=True)
+class Scrobble:
+    """One listen in Koito's terms (SPEC §3); MBIDs are lower-case UUID strings."""
+
+    artist: str
+    track: str
+    listened_at: int  # unix seconds, UTC
+    artist_names: list[str] = field(default_factory=list)
+    artist_mbids: list[str] = field(default_factory=list)
+    artist_mbid_map: list[tuple[str, str]] = field(default_factory=list)
+    release: str = ""
+    recording_mbid: str | None = None
+    release_mbid: str | None = None
+    release_group_mbid: str | None = None
+    duration: int = 0  # seconds
+    client: str | None = None
+    koito: KoitoListenEntities | None = None
+
+    @property
+    def lookup_key(self) -> str:
+        return UNIT_SEPARATOR.join((self.artist.lower(), self.track.lower(), self.release.lower()))
+
+
+@dataclass(slots=True)
+class Skip:
+    """An input item that cannot become a listen; `where` names the file and item."""
+
+    reason: str
+    where: str

@@ -1,0 +1,154 @@
+"""The one small interface every database back end implements.
+
+The catalog resolver (back-end free) reads through the `fetch_*` methods and hands a
+`BatchWrite` back; a store turns it into rows in one transaction. Entity references in a
+`BatchWrite` are ints: a positive int is an existing row id, a negative int `-(i + 1)` is the
+i-th new entity of that kind in the same batch, whose real id the store assigns on write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from koito_import.model import Alias
+
+
+class StoreError(Exception):
+    """A database problem the user must fix (unreachable, not Koito's, locked...)."""
+
+
+class LockHeld(StoreError):
+    """Another import holds the database's import lock."""
+
+
+@dataclass(slots=True)
+class ArtistRow:
+    id: int
+    mbid: str | None
+    aliases: list[str]  # every alias, primary first
+
+
+@dataclass(slots=True)
+class ReleaseRow:
+    id: int
+    mbid: str | None
+    title: str  # primary alias
+    artist_ids: set[int]
+
+
+@dataclass(slots=True)
+class TrackRow:
+    id: int
+    mbid: str | None
+    title: str  # primary alias
+    release_id: int
+    artist_ids: set[int]
+    duration: int
+
+
+@dataclass(slots=True)
+class NewArtist:
+    aliases: list[Alias]  # primary first
+    mbid: str | None = None
+    image: str | None = None  # UUID Koito will fetch the image into
+    image_source: str | None = None
+
+
+@dataclass(slots=True)
+class NewRelease:
+    aliases: list[Alias]
+    mbid: str | None = None
+    various_artists: bool = False
+    image: str | None = None
+    image_source: str | None = None
+
+
+@dataclass(slots=True)
+class NewTrack:
+    aliases: list[Alias]
+    release: int  # reference
+    mbid: str | None = None
+    duration: int = 0
+
+
+@dataclass(slots=True)
+class Listen:
+    track: int  # reference
+    listened_at: int  # unix seconds
+    client: str | None
+
+
+@dataclass(slots=True)
+class LookupRow:
+    key: str
+    artist: int  # references
+    release: int
+    track: int
+
+
+@dataclass(slots=True)
+class BatchWrite:
+    """Everything one batch writes; applied atomically by `Store.write`."""
+
+    user_id: int
+    artists: list[NewArtist] = field(default_factory=list)
+    releases: list[NewRelease] = field(default_factory=list)
+    tracks: list[NewTrack] = field(default_factory=list)
+    artist_releases: list[tuple[int, int, bool]] = field(default_factory=list)  # insert-ignore
+    artist_tracks: list[tuple[int, int, bool]] = field(default_factory=list)  # insert-ignore
+    artist_mbids: list[tuple[int, str]] = field(default_factory=list)  # set where null
+    release_mbids: list[tuple[int, str]] = field(default_factory=list)
+    track_mbids: list[tuple[int, str]] = field(default_factory=list)
+    track_durations: list[tuple[int, int]] = field(default_factory=list)  # set where 0
+    listens: list[Listen] = field(default_factory=list)
+    lookups: list[LookupRow] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class User:
+    id: int
+    username: str
+    created: bool  # True when this run created Koito's default user
+
+
+class Store(Protocol):
+    description: str  # what to tell the user: "PostgreSQL koito@localhost/koito"
+
+    def close(self) -> None: ...
+
+    def import_lock(self, wait_s: float) -> AbstractContextManager[None]:
+        """Hold the database's import lock; raise LockHeld after `wait_s` seconds."""
+        ...
+
+    def user(self, username: str | None, default_username: str, default_password: str) -> User:
+        """The named user, else the lowest-id admin; create Koito's default user if none exist."""
+        ...
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, int]:
+        """track_lookup hits: key -> track id."""
+        ...
+
+    def fetch_artists(self, names: Collection[str], mbids: Collection[str]) -> list[ArtistRow]:
+        """Artists having any alias in `names` (exact) or an MBID in `mbids`."""
+        ...
+
+    def fetch_releases(
+        self, titled: Collection[tuple[str, int]], mbids: Collection[str]
+    ) -> list[ReleaseRow]:
+        """Releases whose primary title and a linked artist match a (title, artist id) pair,
+        or whose MBID is in `mbids`."""
+        ...
+
+    def fetch_tracks(
+        self, titled: Collection[tuple[str, int]], mbids: Collection[str]
+    ) -> list[TrackRow]:
+        """Tracks whose primary title and release match a (title, release id) pair, or whose
+        MBID is in `mbids`."""
+        ...
+
+    def write(self, batch: BatchWrite) -> int:
+        """Apply `batch` in one transaction; return the number of listens inserted."""
+        ...

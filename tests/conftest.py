@@ -1,0 +1,71 @@
+"""Real databases for the tests: the local PostgreSQL when it answers, else a testcontainer."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from koito_import.dburl import Database
+
+LOCAL_SERVER = os.environ.get("KOITO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _reachable(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A PostgreSQL server URL whose `postgres` role may create databases."""
+    if _reachable(LOCAL_SERVER):
+        yield LOCAL_SERVER
+        return
+    try:
+        from testcontainers.postgres import PostgresContainer
+
+        container = PostgresContainer("postgres:15", driver=None).start()
+    except Exception as exc:  # any failure to start Docker means: no server at all
+        pytest.fail(f"no PostgreSQL at {LOCAL_SERVER} and no testcontainer: {exc}", pytrace=False)
+    try:
+        yield container.get_connection_url()
+    finally:
+        container.stop()
+
+
+def _with_database(server: str, name: str) -> str:
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture
+def pg_db(pg_server: str) -> Iterator[Database]:
+    """A fresh, empty PostgreSQL database, dropped after the test."""
+    name = f"koito_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield Database("postgresql", _with_database(pg_server, name))
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Database:
+    """A path for a fresh SQLite koito.db (the file does not exist yet)."""
+    return Database("sqlite", str(tmp_path / "koito.db"))
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_db(request: pytest.FixtureRequest) -> Database:
+    """Each database-level test runs on both back ends."""
+    return request.getfixturevalue("pg_db" if request.param == "postgresql" else "sqlite_db")
