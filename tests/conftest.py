@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -42,21 +42,42 @@ def pg_server() -> Iterator[str]:
         container.stop()
 
 
-def _with_database(server: str, name: str) -> str:
-    return server.rsplit("/", 1)[0] + "/" + name
+DatabaseFactory = Callable[[str], Database]
 
 
 @pytest.fixture
-def pg_db(pg_server: str) -> Iterator[Database]:
+def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseFactory]:
+    """Make fresh, empty databases of either kind; PostgreSQL ones are dropped afterwards."""
+    created: list[str] = []
+
+    def make(kind: str) -> Database:
+        if kind == "sqlite":
+            return Database("sqlite", str(tmp_path / f"koito-{uuid.uuid4().hex[:8]}.db"))
+        server = request.getfixturevalue("pg_server")
+        name = f"koito_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return Database("postgresql", server.rsplit("/", 1)[0] + "/" + name)
+
+    yield make
+    if created:
+        server = request.getfixturevalue("pg_server")
+        with psycopg.connect(server, autocommit=True) as conn:
+            for name in created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Database-level tests run on both back ends."""
+    return request.param
+
+
+@pytest.fixture
+def pg_db(fresh_db: DatabaseFactory) -> Database:
     """A fresh, empty PostgreSQL database, dropped after the test."""
-    name = f"koito_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield Database("postgresql", _with_database(pg_server, name))
-    finally:
-        with psycopg.connect(pg_server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return fresh_db("postgresql")
 
 
 @pytest.fixture
@@ -65,7 +86,7 @@ def sqlite_db(tmp_path: Path) -> Database:
     return Database("sqlite", str(tmp_path / "koito.db"))
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def any_db(request: pytest.FixtureRequest) -> Database:
-    """Each database-level test runs on both back ends."""
-    return request.getfixturevalue("pg_db" if request.param == "postgresql" else "sqlite_db")
+@pytest.fixture
+def any_db(fresh_db: DatabaseFactory, backend: str) -> Database:
+    """A fresh database of each kind in turn."""
+    return fresh_db(backend)

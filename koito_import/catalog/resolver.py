@@ -1,0 +1,266 @@
+"""Koito's rules (SPEC §3) for turning a batch of scrobbles into artists, releases, tracks.
+
+Why it is race-free whatever the number of workers: the only parallel work is reading.
+A batch's look-ups run as a few set-based queries (the store may spread each across pooled
+connections), in three rounds — artists, then releases of the artists found, then tracks of
+the releases found. Every decision to create an entity is then taken here, in one thread,
+in input order, against an in-memory `CatalogView` that also holds what this batch created
+already. So no two workers can both create the featured artist they share, and the catalog
+does not depend on the worker count. Two imports never interleave: the pipeline holds the
+store's import lock.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from koito_import.catalog.artist_names import parse_artists
+from koito_import.catalog.view import CatalogView, canonical
+from koito_import.model import Alias, KoitoEntity, Scrobble
+from koito_import.store.base import (
+    ArtistRow,
+    BatchWrite,
+    Listen,
+    LookupRow,
+    NewArtist,
+    NewRelease,
+    NewTrack,
+    ReleaseRow,
+    Store,
+    TrackRow,
+)
+
+
+@dataclass(slots=True)
+class Resolved:
+    artists: list[ArtistRow]
+    release: ReleaseRow | None = None
+    track: TrackRow | None = None
+
+
+class Resolver:
+    def __init__(self, store: Store, separators: Sequence[re.Pattern[str]]) -> None:
+        self.store = store
+        self.separators = separators
+
+    def resolve_batch(self, scrobbles: list[Scrobble], user_id: int) -> BatchWrite:
+        """The rows that record `scrobbles`: new entities, links, listens and lookup rows."""
+        changes = BatchWrite(user_id)
+        keys = list(dict.fromkeys(s.lookup_key for s in scrobbles))
+        track_of: dict[str, int] = dict(self.store.lookup(keys))
+        misses: dict[str, Scrobble] = {}
+        for s in scrobbles:
+            if s.lookup_key not in track_of:
+                misses.setdefault(s.lookup_key, s)
+        if misses:
+            self._resolve_misses(CatalogView(changes), misses, track_of)
+        changes.listens = [
+            Listen(track_of[s.lookup_key], s.listened_at, s.client) for s in scrobbles
+        ]
+        return changes
+
+    def _resolve_misses(
+        self, view: CatalogView, misses: dict[str, Scrobble], track_of: dict[str, int]
+    ) -> None:
+        names, mbids = self._artist_keys(misses.values())
+        view.add_artists(self.store.fetch_artists(names, mbids))
+        found = {key: Resolved(self._artists(view, s)) for key, s in misses.items()}
+
+        view.add_releases(self.store.fetch_releases(*self._release_keys(misses, found)))
+        for key, s in misses.items():
+            found[key].release = self._release(view, s, found[key].artists)
+
+        view.add_tracks(self._fetch_tracks(misses, found))
+        for key, s in misses.items():
+            r = found[key]
+            assert r.release is not None
+            r.track = self._track(view, s, r.artists, r.release)
+            track_of[key] = r.track.id
+            view.changes.lookups.append(LookupRow(key, r.artists[0].id, r.release.id, r.track.id))
+
+    # -- what to fetch --
+
+    def _artist_keys(self, scrobbles: Iterable[Scrobble]) -> tuple[set[str], set[str]]:
+        names: set[str] = set()
+        mbids: set[str] = set()
+        for s in scrobbles:
+            if s.koito:
+                names.update(a.name for a in s.koito.artists)
+                mbids.update(a.mbid for a in s.koito.artists if a.mbid)
+                continue
+            names.update(_clean(s.artist_names))
+            names.update(_clean(name for name, _ in s.artist_mbid_map))
+            if not s.artist_names or s.artist_mbids:
+                names.update(parse_artists(s.artist, s.track, self.separators))
+            mbids.update(s.artist_mbids)
+            mbids.update(mbid for _, mbid in s.artist_mbid_map)
+        return names, mbids
+
+    @staticmethod
+    def _release_keys(
+        misses: dict[str, Scrobble], found: dict[str, Resolved]
+    ) -> tuple[set[tuple[str, int]], set[str]]:
+        titled = set()
+        mbids = set()
+        for key, s in misses.items():
+            primary = found[key].artists[0].id
+            if primary > 0:
+                titled.add((_release_title(s), primary))
+            mbid = s.koito.album.mbid if s.koito else s.release_mbid
+            if mbid:
+                mbids.add(mbid)
+        return titled, mbids
+
+    def _fetch_tracks(
+        self, misses: dict[str, Scrobble], found: dict[str, Resolved]
+    ) -> list[TrackRow]:
+        titled = set()
+        mbids = set()
+        for key, s in misses.items():
+            release = found[key].release
+            if release is not None and release.id > 0:
+                titled.add((_track_title(s), release.id))
+            mbid = s.koito.track.mbid if s.koito else s.recording_mbid
+            if mbid:
+                mbids.add(mbid)
+        return self.store.fetch_tracks(titled, mbids)
+
+    # -- artists --
+
+    def _artists(self, view: CatalogView, s: Scrobble) -> list[ArtistRow]:
+        if s.koito:
+            found = [self._koito_artist(view, a) for a in s.koito.artists]
+        else:
+            found = self._credited_artists(view, s)
+        return list({a.id: a for a in found}.values())  # one artist credited twice counts once
+
+    def _credited_artists(self, view: CatalogView, s: Scrobble) -> list[ArtistRow]:
+        result: list[ArtistRow] = []
+        for name, mbid in s.artist_mbid_map:
+            artist = view.artist_with_mbid(mbid)
+            if artist is None:
+                artist = view.artist_named(name.strip())
+                if artist is not None:
+                    view.give_artist_mbid(artist, mbid)
+            result.append(artist or _new_artist(view, name.strip(), mbid))
+        if len(s.artist_mbids) > len(result):
+            result += self._artists_by_mbid(view, s, result)
+        if len(s.artist_names) > len(result):
+            result += self._match_names(view, _clean(s.artist_names), result)
+        if not result:
+            parsed = parse_artists(s.artist, s.track, self.separators)
+            result = self._match_names(view, [*_clean(s.artist_names), *parsed], [])
+        return result
+
+    def _artists_by_mbid(
+        self, view: CatalogView, s: Scrobble, known: list[ArtistRow]
+    ) -> list[ArtistRow]:
+        """Step 2: artists by bare MBID; an unknown MBID sends the names through step 3
+        (Koito cannot name an artist from an MBID alone without MusicBrainz)."""
+        found: list[ArtistRow] = []
+        for mbid in s.artist_mbids:
+            if any(a.mbid == mbid for a in (*known, *found)):
+                continue
+            artist = view.artist_with_mbid(mbid)
+            if artist is None:
+                names = _clean(s.artist_names) or parse_artists(s.artist, s.track, self.separators)
+                return found + self._match_names(view, names, [*known, *found])
+            found.append(artist)
+        return found
+
+    def _match_names(
+        self, view: CatalogView, names: Sequence[str], known: list[ArtistRow]
+    ) -> list[ArtistRow]:
+        result: list[ArtistRow] = []
+        for name in names:
+            if any(name.lower() == alias.lower() for a in (*known, *result) for alias in a.aliases):
+                continue
+            result.append(view.artist_named(name) or _new_artist(view, name, None))
+        return result
+
+    def _koito_artist(self, view: CatalogView, entity: KoitoEntity) -> ArtistRow:
+        artist = view.artist_with_mbid(entity.mbid) or view.artist_named(entity.name)
+        if artist is None:
+            image, source = _image(entity)
+            artist = view.create_artist(
+                NewArtist(_primary_first(entity), entity.mbid, image, source)
+            )
+        return artist
+
+    # -- releases --
+
+    def _release(self, view: CatalogView, s: Scrobble, artists: list[ArtistRow]) -> ReleaseRow:
+        ids = [a.id for a in artists]
+        if s.koito:
+            return self._koito_release(view, s.koito.album, ids)
+        release = view.release_with_mbid(s.release_mbid)
+        if release is None:
+            release = view.release_titled(_release_title(s), ids[0])
+            if release is not None:
+                view.give_release_mbid(release, s.release_mbid)
+        if release is None:
+            new = NewRelease(canonical(_release_title(s)), s.release_mbid)
+            return view.create_release(new, ids)
+        view.link_release(release, ids, primary_first=False)
+        return release
+
+    def _koito_release(self, view: CatalogView, album: KoitoEntity, ids: list[int]) -> ReleaseRow:
+        release = view.release_with_mbid(album.mbid) or view.release_titled(album.name, ids[0])
+        if release is None:
+            image, source = _image(album)
+            new = NewRelease(
+                _primary_first(album), album.mbid, album.various_artists, image, source
+            )
+            release = view.create_release(new, ids)
+        return release
+
+    # -- tracks --
+
+    def _track(
+        self, view: CatalogView, s: Scrobble, artists: list[ArtistRow], release: ReleaseRow
+    ) -> TrackRow:
+        ids = [a.id for a in artists]
+        entity = s.koito.track if s.koito else None
+        mbid = entity.mbid if entity else s.recording_mbid
+        track = view.track_with_mbid(mbid)
+        if track is None:
+            track = view.track_titled(_track_title(s), release.id, ids)
+            if track is not None:
+                view.give_track_mbid(track, mbid)
+        if track is None:
+            aliases = _primary_first(entity) if entity else canonical(s.track)
+            track = view.create_track(NewTrack(aliases, release.id, mbid, s.duration), ids)
+        view.give_track_duration(track, s.duration)
+        return track
+
+
+def _clean(names: Iterable[str]) -> list[str]:
+    return [n.strip() for n in names if n and n.strip()]
+
+
+def _release_title(s: Scrobble) -> str:
+    if s.koito:
+        return s.koito.album.name
+    return s.release or s.track
+
+
+def _track_title(s: Scrobble) -> str:
+    return s.koito.track.name if s.koito else s.track
+
+
+def _new_artist(view: CatalogView, name: str, mbid: str | None) -> ArtistRow:
+    return view.create_artist(NewArtist(canonical(name), mbid))
+
+
+def _primary_first(entity: KoitoEntity) -> list[Alias]:
+    return sorted(entity.aliases, key=lambda a: not a.is_primary)
+
+
+def _image(entity: KoitoEntity) -> tuple[str | None, str | None]:
+    """An http(s) image URL gets a fresh image id, so Koito downloads it later."""
+    url = entity.image_url or None
+    image = str(uuid.uuid4()) if url and url.startswith("http") else None
+    return image, url

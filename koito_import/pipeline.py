@@ -1,0 +1,205 @@
+"""The import, stage by stage (SPEC §5).
+
+A reader thread streams the input, normalizes it and cuts it into batches, handing them over
+a small bounded queue, so parsing overlaps with the database work of the previous batch.
+The main thread resolves each batch (catalog.resolver) and writes it in one transaction, so a
+crash at any moment leaves only whole batches behind and the same command completes the job.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from koito_import import schema
+from koito_import.catalog.resolver import Resolver
+from koito_import.dburl import Database
+from koito_import.model import Scrobble, Skip
+from koito_import.sources import read_inputs
+from koito_import.sources.base import ByteCounter, SourceOptions
+from koito_import.store import open_store
+from koito_import.store.base import BatchWrite, Store
+from koito_import.summary import Summary
+
+
+class Reporter(Protocol):
+    def stage(self, name: str) -> None: ...
+    def note(self, text: str) -> None: ...
+    def progress(self, summary: Summary, counter: ByteCounter) -> None: ...
+
+
+class StrictSkip(Exception):
+    """--strict: an item was skipped."""
+
+
+@dataclass(slots=True)
+class ImportOptions:
+    source: str
+    paths: list[Path]
+    db: Database
+    user: str | None = None
+    after: int | None = None
+    before: int | None = None
+    workers: int = 2
+    batch_size: int = 5000
+    separators: list[re.Pattern[str]] = field(default_factory=list)
+    source_options: SourceOptions = field(default_factory=SourceOptions)
+    dry_run: bool = False
+    strict: bool = False
+    wait_s: float = 10.0
+    default_username: str = "admin"
+    default_password: str = "changeme"
+
+
+class _Stop:
+    """Set by SIGINT: finish the batch being written, then stop."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.requested = True
+
+
+def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
+    started = time.monotonic()
+    summary = Summary(database=options.db.display(), dry_run=options.dry_run)
+    reporter.stage("checking input")
+    _check_input(options, summary)
+    reporter.stage("checking database")
+    for action in schema.ensure_ready(options.db):
+        summary.notes.append(action)
+        reporter.note(action)
+    store = open_store(options.db, options.workers)
+    try:
+        with store.import_lock(options.wait_s):
+            user = store.user(options.user, options.default_username, options.default_password)
+            summary.user = user.username
+            if user.created:
+                text = f"created Koito's default user {user.username!r} (role admin)"
+                summary.notes.append(text)
+                reporter.note(text)
+            _import_batches(options, store, user.id, summary, reporter)
+    finally:
+        store.close()
+        summary.elapsed_s = time.monotonic() - started
+    return summary
+
+
+def _check_input(options: ImportOptions, summary: Summary) -> None:
+    """Read everything once before writing: a file that turns out to be broken halfway must
+    not leave half of itself in the database."""
+    for item in read_inputs(options.source, options.paths, ByteCounter(), options.source_options):
+        if isinstance(item, Skip) and options.strict:
+            raise StrictSkip(f"{item.where}: {item.reason} (--strict)")
+
+
+def _import_batches(
+    options: ImportOptions, store: Store, user_id: int, summary: Summary, reporter: Reporter
+) -> None:
+    resolver = Resolver(store, options.separators)
+    counter = ByteCounter()
+    stop = _Stop()
+    previous = _install(stop)
+    reporter.stage("importing")
+    try:
+        for batch in _batches(options, counter, summary):
+            changes = resolver.resolve_batch(batch, user_id)
+            inserted = 0 if options.dry_run else store.write(changes)
+            _count(summary, changes, inserted, len(batch))
+            reporter.progress(summary, counter)
+            if stop.requested:
+                summary.interrupted = True
+                break
+    finally:
+        _restore(previous)
+
+
+def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -> None:
+    summary.batches += 1
+    summary.inserted += inserted
+    summary.duplicates += listens - inserted
+    summary.artists_created += len(changes.artists)
+    summary.releases_created += len(changes.releases)
+    summary.tracks_created += len(changes.tracks)
+
+
+def _batches(
+    options: ImportOptions, counter: ByteCounter, summary: Summary
+) -> Iterator[list[Scrobble]]:
+    """Batches from a reader thread; an input error there is raised here."""
+    handoff: queue.Queue[list[Scrobble] | BaseException | None] = queue.Queue(maxsize=2)
+    abandoned = threading.Event()
+
+    def hand_over(item: list[Scrobble] | BaseException | None) -> bool:
+        while not abandoned.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in _read_batches(options, counter, summary):
+                if not hand_over(batch):
+                    return
+            hand_over(None)
+        except BaseException as exc:  # handed to the main thread, which reports it
+            hand_over(exc)
+
+    thread = threading.Thread(target=produce, name="reader", daemon=True)
+    thread.start()
+    try:
+        while (got := handoff.get()) is not None:
+            if isinstance(got, BaseException):
+                raise got
+            yield got
+    finally:
+        abandoned.set()
+        thread.join()
+
+
+def _read_batches(
+    options: ImportOptions, counter: ByteCounter, summary: Summary
+) -> Iterator[list[Scrobble]]:
+    batch: list[Scrobble] = []
+    for item in read_inputs(options.source, options.paths, counter, options.source_options):
+        summary.read += 1
+        if isinstance(item, Skip):
+            summary.skip(item.reason)
+        elif not _in_window(item, options):
+            summary.skip("outside --after/--before")
+        else:
+            batch.append(item)
+            if len(batch) >= options.batch_size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def _in_window(s: Scrobble, options: ImportOptions) -> bool:
+    """Both bounds are inclusive, as in Koito's KOITO_IMPORT_AFTER/BEFORE_UNIX."""
+    if options.after is not None and s.listened_at < options.after:
+        return False
+    return options.before is None or s.listened_at <= options.before
+
+
+def _install(stop: _Stop) -> object:
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, stop)
+
+
+def _restore(previous: object) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)  # type: ignore[arg-type]

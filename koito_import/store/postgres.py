@@ -1,0 +1,254 @@
+"""The PostgreSQL back end: set-based look-ups on a connection pool, writes with COPY.
+
+Look-ups are split into chunks that run at once on pooled connections (the `--workers`);
+each batch is written on one dedicated connection in one transaction: ids for new entities
+come from Koito's own sequences, rows go in with COPY, listens and lookup rows through
+temporary tables so duplicates are skipped by the primary keys.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import bcrypt
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from koito_import.dburl import Database
+from koito_import.store import sql_postgres as q
+from koito_import.store.base import (
+    ArtistRow,
+    BatchWrite,
+    LockHeld,
+    ReleaseRow,
+    StoreError,
+    TrackRow,
+    User,
+)
+from koito_import.store.refs import RefMap
+
+T = TypeVar("T")
+LOCK_KEY = 0x6B6F69746F  # "koito": one import at a time per database
+CHUNK = 2000  # keys per look-up query when spread across workers
+
+
+class PostgresStore:
+    def __init__(self, db: Database, workers: int = 2) -> None:
+        self.description = db.display()
+        self.workers = max(1, workers)
+        try:
+            self._writer = psycopg.connect(db.url, autocommit=False)
+            self._pool = ConnectionPool(
+                db.url, min_size=1, max_size=self.workers, open=True, timeout=30
+            )
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"cannot connect to {self.description}: {_first_line(exc)}") from exc
+        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="lookup")
+        self._writer.execute(q.CREATE_TEMP_TABLES)
+        self._writer.commit()
+
+    def close(self) -> None:
+        self._executor.shutdown()
+        self._pool.close()
+        self._writer.close()
+
+    @contextmanager
+    def import_lock(self, wait_s: float) -> Iterator[None]:
+        deadline = time.monotonic() + wait_s
+        while not self._writer.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[
+            0
+        ]:  # type: ignore[index]
+            self._writer.commit()
+            if time.monotonic() >= deadline:
+                raise LockHeld(
+                    f"another koito-import is writing to {self.description}; "
+                    "try again later or pass --wait SECONDS"
+                )
+            time.sleep(0.2)
+        self._writer.commit()
+        try:
+            yield
+        finally:
+            self._writer.rollback()
+            self._writer.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+            self._writer.commit()
+
+    def user(self, username: str | None, default_username: str, default_password: str) -> User:
+        with self._writer.transaction():
+            if username:
+                row = self._writer.execute(q.USER_NAMED, (username.lower(),)).fetchone()
+                if row is None:
+                    raise StoreError(f"Koito has no user named {username!r}")
+                return User(row[0], row[1], False)
+            row = self._writer.execute(q.FIRST_ADMIN).fetchone()
+            if row is not None:
+                return User(row[0], row[1], False)
+            if self._writer.execute("SELECT count(*) FROM users").fetchone()[0]:  # type: ignore[index]
+                raise StoreError("Koito has users but no admin; name one with --user")
+            digest = bcrypt.hashpw(default_password.encode(), bcrypt.gensalt(10))
+            row = self._writer.execute(
+                q.CREATE_ADMIN, (default_username.lower(), digest)
+            ).fetchone()
+            assert row is not None
+        self._writer.commit()
+        return User(row[0], default_username.lower(), True)
+
+    # -- look-ups --
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, int]:
+        rows = self._spread(q.LOOKUP, list(keys), lambda chunk: (chunk,))
+        return dict(rows)
+
+    def fetch_artists(self, names: Collection[str], mbids: Collection[str]) -> list[ArtistRow]:
+        rows = self._spread(q.ARTISTS_NAMED, list(names), lambda c: (c,))
+        if mbids:
+            rows += self._query(q.ARTISTS_WITH_MBID, (list(mbids),))
+        return [ArtistRow(r[0], r[1], r[2]) for r in _unique_ids(rows)]
+
+    def fetch_releases(
+        self, titled: Collection[tuple[str, int]], mbids: Collection[str]
+    ) -> list[ReleaseRow]:
+        rows = self._spread(q.RELEASES_TITLED, list(titled), _split_pairs)
+        if mbids:
+            rows += self._query(q.RELEASES_WITH_MBID, (list(mbids),))
+        return [ReleaseRow(r[0], r[1], r[2], set(r[3])) for r in _unique_ids(rows)]
+
+    def fetch_tracks(
+        self, titled: Collection[tuple[str, int]], mbids: Collection[str]
+    ) -> list[TrackRow]:
+        rows = self._spread(q.TRACKS_TITLED, list(titled), _split_pairs)
+        if mbids:
+            rows += self._query(q.TRACKS_WITH_MBID, (list(mbids),))
+        return [TrackRow(r[0], r[1], r[2], r[3], set(r[4]), r[5]) for r in _unique_ids(rows)]
+
+    def _query(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with self._pool.connection() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def _spread(
+        self, sql: str, keys: list[T], params: Callable[[list[T]], tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
+        """Run `sql` over `keys` in chunks, on as many pooled connections as there are workers."""
+        if not keys:
+            return []
+        size = max(CHUNK, -(-len(keys) // self.workers))
+        chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+        if len(chunks) == 1:
+            return self._query(sql, params(chunks[0]))
+        results = self._executor.map(lambda c: self._query(sql, params(c)), chunks)
+        return [row for rows in results for row in rows]
+
+    # -- writing --
+
+    def write(self, batch: BatchWrite) -> int:
+        try:
+            with self._writer.transaction():
+                refs = self._allocate(batch)
+                _copy_entities(self._writer, batch, refs)
+                _apply_updates(self._writer, batch)
+                inserted = _copy_listens(self._writer, batch, refs)
+                _copy_lookups(self._writer, batch, refs)
+        except psycopg.Error as exc:
+            raise StoreError(f"writing to {self.description} failed: {_first_line(exc)}") from exc
+        return inserted
+
+    def _allocate(self, batch: BatchWrite) -> RefMap:
+        def ids(sequence: str, count: int) -> list[int]:
+            if not count:
+                return []
+            rows = self._writer.execute(q.NEXT_IDS.format(seq=sequence), (count,)).fetchall()
+            return [r[0] for r in rows]
+
+        return RefMap(
+            ids("artists_id_seq", len(batch.artists)),
+            ids("releases_id_seq", len(batch.releases)),
+            ids("tracks_id_seq", len(batch.tracks)),
+        )
+
+
+def _copy(conn: psycopg.Connection, sql: str, rows: Iterator[tuple[Any, ...]] | list) -> None:
+    with conn.cursor().copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_entities(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) -> None:
+    a, r, t = refs.artist, refs.release, refs.track
+    if batch.artists:
+        _copy(
+            conn,
+            q.COPY_ARTISTS,
+            [(a(-i - 1), n.mbid, n.image, n.image_source) for i, n in enumerate(batch.artists)],
+        )
+        _copy(conn, q.COPY_ARTIST_ALIASES, refs.aliases(batch.artists, a))
+    if batch.releases:
+        _copy(
+            conn,
+            q.COPY_RELEASES,
+            [
+                (r(-i - 1), n.mbid, n.image, n.various_artists, n.image_source)
+                for i, n in enumerate(batch.releases)
+            ],
+        )
+        _copy(conn, q.COPY_RELEASE_ALIASES, refs.aliases(batch.releases, r))
+    if batch.artist_releases:
+        _copy(conn, q.COPY_TMP_LINKS, [(a(x), r(y), p) for x, y, p in batch.artist_releases])
+        conn.execute(q.INSERT_ARTIST_RELEASES)
+    if batch.tracks:
+        _copy(
+            conn,
+            q.COPY_TRACKS,
+            [(t(-i - 1), n.mbid, n.duration, r(n.release)) for i, n in enumerate(batch.tracks)],
+        )
+        _copy(conn, q.COPY_TRACK_ALIASES, refs.aliases(batch.tracks, t))
+    if batch.artist_tracks:
+        _copy(conn, q.COPY_TMP_LINKS, [(a(x), t(y), p) for x, y, p in batch.artist_tracks])
+        conn.execute(q.INSERT_ARTIST_TRACKS)
+
+
+def _apply_updates(conn: psycopg.Connection, batch: BatchWrite) -> None:
+    for sql, pairs in (
+        (q.SET_ARTIST_MBIDS, batch.artist_mbids),
+        (q.SET_RELEASE_MBIDS, batch.release_mbids),
+        (q.SET_TRACK_MBIDS, batch.track_mbids),
+        (q.SET_TRACK_DURATIONS, batch.track_durations),
+    ):
+        if pairs:
+            conn.execute(sql, ([p[0] for p in pairs], [p[1] for p in pairs]))
+
+
+def _copy_listens(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) -> int:
+    if not batch.listens:
+        return 0
+    t = refs.track
+    _copy(conn, q.COPY_TMP_LISTENS, ((t(x.track), x.listened_at, x.client) for x in batch.listens))
+    return conn.execute(q.INSERT_LISTENS, (batch.user_id,)).rowcount
+
+
+def _copy_lookups(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) -> None:
+    if batch.lookups:
+        _copy(
+            conn,
+            q.COPY_TMP_LOOKUPS,
+            (
+                (x.key, refs.artist(x.artist), refs.release(x.release), refs.track(x.track))
+                for x in batch.lookups
+            ),
+        )
+        conn.execute(q.UPSERT_LOOKUPS)
+
+
+def _split_pairs(pairs: list[tuple[str, int]]) -> tuple[list[str], list[int]]:
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def _unique_ids(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return list({row[0]: row for row in rows}.values())
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

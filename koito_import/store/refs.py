@@ -1,0 +1,43 @@
+"""Turning a BatchWrite's references (negative = new in this batch) into row ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
+
+from koito_import.model import Alias
+
+
+class HasAliases(Protocol):
+    aliases: list[Alias]
+
+
+class RefMap:
+    """Row ids for a batch's new artists, releases and tracks, in creation order."""
+
+    def __init__(self, artists: list[int], releases: list[int], tracks: list[int]) -> None:
+        self._artists = artists
+        self._releases = releases
+        self._tracks = tracks
+
+    def artist(self, ref: int) -> int:
+        return ref if ref > 0 else self._artists[-ref - 1]
+
+    def release(self, ref: int) -> int:
+        return ref if ref > 0 else self._releases[-ref - 1]
+
+    def track(self, ref: int) -> int:
+        return ref if ref > 0 else self._tracks[-ref - 1]
+
+    @staticmethod
+    def aliases(
+        entities: Sequence[HasAliases], resolve: Callable[[int], int]
+    ) -> Iterator[tuple[int, str, str, bool]]:
+        """(entity id, alias, source, is_primary) rows, one alias text once per entity."""
+        for index, entity in enumerate(entities):
+            entity_id = resolve(-index - 1)
+            seen: set[str] = set()
+            for alias in entity.aliases:
+                if alias.alias not in seen:
+                    seen.add(alias.alias)
+                    yield entity_id, alias.alias, alias.source, alias.is_primary

@@ -1,0 +1,49 @@
+"""What an import did, as the summary table and the --json object show it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Summary:
+    database: str = ""
+    user: str = ""
+    read: int = 0
+    skipped: int = 0
+    skip_reasons: Counter[str] = field(default_factory=Counter)
+    inserted: int = 0
+    duplicates: int = 0
+    artists_created: int = 0
+    releases_created: int = 0
+    tracks_created: int = 0
+    batches: int = 0
+    elapsed_s: float = 0.0
+    dry_run: bool = False
+    interrupted: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def skip(self, reason: str) -> None:
+        self.skipped += 1
+        self.skip_reasons[reason] += 1
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "database": self.database,
+            "user": self.user,
+            "read": self.read,
+            "skipped": self.skipped,
+            "skip_reasons": dict(self.skip_reasons.most_common()),
+            "inserted": self.inserted,
+            "duplicates": self.duplicates,
+            "artists_created": self.artists_created,
+            "releases_created": self.releases_created,
+            "tracks_created": self.tracks_created,
+            "batches": self.batches,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "dry_run": self.dry_run,
+            "interrupted": self.interrupted,
+            "notes": self.notes,
+        }

@@ -1,0 +1,22 @@
+"""Parsing the --after/--before bounds: unix seconds or an ISO 8601 date/time (UTC if naive)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def parse_bound(value: str | None, option: str) -> int | None:
+    if value is None or value.strip() == "":
+        return None
+    text = value.strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(
+            f"{option} {value!r}: use unix seconds or a date like 2024-01-31 or 2024-01-31T18:00"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
