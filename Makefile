@@ -18,4 +18,4 @@ sample:
 	$(VENV)/bin/koito-import maloja samples/maloja-export.json
 
 bench:
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(BENCH_ARGS)

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -24,7 +24,7 @@ from koito_import.dburl import Database
 from koito_import.model import Scrobble, Skip
 from koito_import.sources import read_inputs
 from koito_import.sources.base import ByteCounter, SourceOptions
-from koito_import.store import open_store
+from koito_import.store import open_store, sqlite_rehearsal_copy
 from koito_import.store.base import BatchWrite, Store
 from koito_import.summary import Summary
 
@@ -69,28 +69,55 @@ class _Stop:
 
 
 def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
+    """Import `options.paths` into `options.db`; a dry run writes into a throw-away copy
+    (SQLite) or a transaction that is rolled back (PostgreSQL)."""
+    if options.dry_run and options.db.kind == "sqlite":
+        with sqlite_rehearsal_copy(options.db) as copy:
+            summary = _run(replace(options, db=copy), reporter)
+        summary.database = options.db.display()
+        return summary
+    return _run(options, reporter)
+
+
+def _run(options: ImportOptions, reporter: Reporter) -> Summary:
     started = time.monotonic()
     summary = Summary(database=options.db.display(), dry_run=options.dry_run)
     reporter.stage("checking input")
     _check_input(options, summary)
     reporter.stage("checking database")
-    for action in schema.ensure_ready(options.db):
-        summary.notes.append(action)
-        reporter.note(action)
-    store = open_store(options.db, options.workers)
+    _prepare_schema(options, summary, reporter)
+    store = open_store(options.db, options.workers, rehearsal=options.dry_run)
     try:
         with store.import_lock(options.wait_s):
             user = store.user(options.user, options.default_username, options.default_password)
             summary.user = user.username
             if user.created:
-                text = f"created Koito's default user {user.username!r} (role admin)"
-                summary.notes.append(text)
-                reporter.note(text)
+                _note(summary, reporter, f"created Koito's default user {user.username!r}")
             _import_batches(options, store, user.id, summary, reporter)
     finally:
         store.close()
         summary.elapsed_s = time.monotonic() - started
     return summary
+
+
+def _prepare_schema(options: ImportOptions, summary: Summary, reporter: Reporter) -> None:
+    if options.dry_run and options.db.kind == "postgresql":
+        state = schema.status(options.db)
+        if state.state != "ready":
+            raise schema.SchemaError(
+                f"{options.db.display()} is not ready for imports ({state.state}); "
+                "a dry run changes nothing, so run `koito-import db upgrade` first"
+            )
+        return
+    for action in schema.ensure_ready(options.db):
+        _note(summary, reporter, action)
+
+
+def _note(summary: Summary, reporter: Reporter, text: str) -> None:
+    if summary.dry_run:
+        text = f"(dry run, not kept) {text}"
+    summary.notes.append(text)
+    reporter.note(text)
 
 
 def _check_input(options: ImportOptions, summary: Summary) -> None:
@@ -112,7 +139,7 @@ def _import_batches(
     try:
         for batch in _batches(options, counter, summary):
             changes = resolver.resolve_batch(batch, user_id)
-            inserted = 0 if options.dry_run else store.write(changes)
+            inserted = store.write(changes)
             _count(summary, changes, inserted, len(batch))
             reporter.progress(summary, counter)
             if stop.requested:

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
 from koito_import.dburl import Database
 from koito_import.store.base import Store
 
 
-def open_store(db: Database, workers: int) -> Store:
+def open_store(db: Database, workers: int, rehearsal: bool = False) -> Store:
+    """`rehearsal` (PostgreSQL): write nothing for good, see the store's docstring."""
     if db.kind == "postgresql":
         from koito_import.store.postgres import PostgresStore
 
-        return PostgresStore(db, workers)
+        return PostgresStore(db, workers, rehearsal)
     from koito_import.store.sqlite import SqliteStore
 
     return SqliteStore(db)
+
+
+@contextmanager
+def sqlite_rehearsal_copy(db: Database) -> Iterator[Database]:
+    """A private snapshot of a SQLite database, for a dry run to write into and throw away:
+    Koito's own file is never locked for longer than the copy takes."""
+    folder = Path(tempfile.mkdtemp(prefix="koito-import-dry-run-"))
+    copy = Database("sqlite", str(folder / "koito.db"))
+    try:
+        if db.path.exists():
+            with (
+                closing(sqlite3.connect(db.path)) as source,
+                closing(sqlite3.connect(copy.path)) as target,
+            ):
+                source.backup(target)
+        yield copy
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -37,11 +37,16 @@ CHUNK = 2000  # keys per look-up query when spread across workers
 
 
 class PostgresStore:
-    def __init__(self, db: Database, workers: int = 2) -> None:
+    """With `rehearsal` (--dry-run) every batch is written inside one transaction that
+    `close` rolls back, and look-ups read through that transaction to see earlier batches."""
+
+    def __init__(self, db: Database, workers: int = 2, rehearsal: bool = False) -> None:
         self.description = db.display()
-        self.workers = max(1, workers)
+        self.workers = 1 if rehearsal else max(1, workers)
+        self.rehearsal = rehearsal
         try:
-            self._writer = psycopg.connect(db.url, autocommit=False)
+            self._writer = psycopg.connect(db.url, autocommit=True)
+            self._locker = psycopg.connect(db.url, autocommit=True)
             self._pool = ConnectionPool(
                 db.url, min_size=1, max_size=self.workers, open=True, timeout=30
             )
@@ -49,33 +54,31 @@ class PostgresStore:
             raise StoreError(f"cannot connect to {self.description}: {_first_line(exc)}") from exc
         self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="lookup")
         self._writer.execute(q.CREATE_TEMP_TABLES)
-        self._writer.commit()
+        if rehearsal:
+            self._writer.execute("BEGIN")  # batches become savepoints inside it
 
     def close(self) -> None:
+        if self.rehearsal:
+            self._writer.execute("ROLLBACK")
         self._executor.shutdown()
         self._pool.close()
         self._writer.close()
+        self._locker.close()
 
     @contextmanager
     def import_lock(self, wait_s: float) -> Iterator[None]:
         deadline = time.monotonic() + wait_s
-        while not self._writer.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[
-            0
-        ]:  # type: ignore[index]
-            self._writer.commit()
+        while not self._locker.execute(q.TRY_LOCK, (LOCK_KEY,)).fetchone()[0]:  # type: ignore[index]
             if time.monotonic() >= deadline:
                 raise LockHeld(
                     f"another koito-import is writing to {self.description}; "
                     "try again later or pass --wait SECONDS"
                 )
             time.sleep(0.2)
-        self._writer.commit()
         try:
             yield
         finally:
-            self._writer.rollback()
-            self._writer.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
-            self._writer.commit()
+            self._locker.execute(q.UNLOCK, (LOCK_KEY,))
 
     def user(self, username: str | None, default_username: str, default_password: str) -> User:
         with self._writer.transaction():
@@ -94,7 +97,6 @@ class PostgresStore:
                 q.CREATE_ADMIN, (default_username.lower(), digest)
             ).fetchone()
             assert row is not None
-        self._writer.commit()
         return User(row[0], default_username.lower(), True)
 
     # -- look-ups --
@@ -126,6 +128,8 @@ class PostgresStore:
         return [TrackRow(r[0], r[1], r[2], r[3], set(r[4]), r[5]) for r in _unique_ids(rows)]
 
     def _query(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        if self.rehearsal:
+            return self._writer.execute(sql, params).fetchall()
         with self._pool.connection() as conn:
             return conn.execute(sql, params).fetchall()
 
@@ -147,6 +151,7 @@ class PostgresStore:
     def write(self, batch: BatchWrite) -> int:
         try:
             with self._writer.transaction():
+                self._writer.execute(q.CLEAR_TEMP_TABLES)
                 refs = self._allocate(batch)
                 _copy_entities(self._writer, batch, refs)
                 _apply_updates(self._writer, batch)

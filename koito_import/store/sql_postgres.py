@@ -1,13 +1,14 @@
 """The PostgreSQL store's SQL, kept apart so the store reads as plain steps."""
 
 CREATE_TEMP_TABLES = """
-CREATE TEMP TABLE IF NOT EXISTS ki_listens
-    (track_id int, ts bigint, client text) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS ki_links
-    (artist_id int, other_id int, is_primary boolean) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ki_listens (track_id int, ts bigint, client text);
+CREATE TEMP TABLE IF NOT EXISTS ki_links (artist_id int, other_id int, is_primary boolean);
 CREATE TEMP TABLE IF NOT EXISTS ki_lookups
-    (lookup_key text, artist_id int, album_id int, track_id int) ON COMMIT DELETE ROWS;
+    (lookup_key text, artist_id int, album_id int, track_id int);
 """
+CLEAR_TEMP_TABLES = "TRUNCATE ki_listens, ki_links, ki_lookups"
+TRY_LOCK = "SELECT pg_try_advisory_lock(%s)"
+UNLOCK = "SELECT pg_advisory_unlock(%s)"
 
 USER_NAMED = "SELECT id, username FROM users WHERE username = %s"
 FIRST_ADMIN = "SELECT id, username FROM users WHERE role = 'admin' ORDER BY id LIMIT 1"

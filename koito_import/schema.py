@@ -1,0 +1,273 @@
+"""Is the database Koito's, and does it have the lookup table (SPEC §2.3)? Fix it if not.
+
+The migrations live in the top-level `migrations/` directory, shipped in the package as
+`koito_import.migrations`. Every revision checks the real database before acting, so running
+them on an existing Koito database creates only what is missing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.pool import NullPool
+
+from koito_import.dburl import Database
+from koito_import.store.base import StoreError
+
+VERSION_TABLE = "koito_import_alembic_version"
+KOITO_TABLES = frozenset(
+    [
+        "artists",
+        "artist_aliases",
+        "releases",
+        "release_aliases",
+        "artist_releases",
+        "tracks",
+        "track_aliases",
+        "artist_tracks",
+        "users",
+        "api_keys",
+        "sessions",
+        "listens",
+    ]
+)
+KOITO_VIEWS = frozenset({"artists_with_name", "releases_with_title", "tracks_with_title"})
+LOOKUP_COLUMNS = frozenset({"lookup_key", "artist_id", "album_id", "track_id"})
+# Oldest goose version whose schema koito-import can write to (is_primary columns exist).
+MIN_GOOSE = {"postgresql": 3, "sqlite": 1}
+# The goose version revision 1 records: Koito's last migration on that back end.
+BASE_GOOSE = {"postgresql": 5, "sqlite": 2}
+
+State = Literal["missing", "empty", "koito", "ready", "foreign"]
+
+
+class SchemaError(StoreError):
+    """The database cannot be used as it is; the message says how to fix it."""
+
+
+@dataclass(slots=True)
+class SchemaStatus:
+    database: str  # Database.display()
+    state: State
+    revision: str | None  # koito-import's Alembic revision, None when never recorded
+    goose_version: int | None  # highest applied Koito (goose) migration
+    has_lookup: bool
+    problem: str | None = None  # why the database cannot be used, and what to do
+
+    def describe(self) -> str:
+        goose = f"goose version {self.goose_version}" if self.goose_version is not None else ""
+        what = {
+            "missing": "does not exist yet",
+            "empty": "is empty",
+            "koito": f"is Koito's ({goose or 'no goose table'}) without track_lookup",
+            "ready": f"is Koito's ({goose or 'no goose table'}) with track_lookup",
+            "foreign": "cannot be used",
+        }[self.state]
+        advice = (
+            self.problem
+            or {
+                "missing": "`koito-import db upgrade` (or any import) creates it",
+                "empty": "`koito-import db upgrade` (or any import) creates Koito's schema",
+                "koito": "`koito-import db upgrade` (or any import) adds track_lookup",
+                "ready": "ready for imports",
+            }[self.state]
+        )
+        first = f"{self.database} {what} (koito-import revision: {self.revision or 'none'})."
+        return f"{first}\n{advice[0].upper()}{advice[1:]}"
+
+
+def migrations_dir() -> Path:
+    """Inside the installed package, else the source checkout's top-level directory."""
+    here = Path(__file__).resolve().parent
+    installed = here / "migrations"
+    return installed if (installed / "env.py").is_file() else here.parent / "migrations"
+
+
+@cache
+def _script() -> ScriptDirectory:
+    return ScriptDirectory(str(migrations_dir()))
+
+
+def status(db: Database) -> SchemaStatus:
+    if db.kind == "sqlite" and not db.path.exists():
+        return SchemaStatus(db.display(), "missing", None, None, False)
+    with _connect(db, write=False) as conn:
+        return _inspect(conn, db)
+
+
+def upgrade(db: Database) -> list[str]:
+    """Bring the database to "ready"; return what was done, for the user."""
+    if db.kind == "sqlite":
+        before = status(db)
+        _refuse_unusable(before)
+        _prepare_sqlite_file(db)
+    with _connect(db, write=True) as conn:
+        if db.kind == "postgresql":
+            # Two imports starting at once on an empty database must not both create it.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('koito_import.schema'))")
+        before = _inspect(conn, db)  # inside the transaction that will do the work
+        _refuse_unusable(before)
+        head = _script().get_current_head()
+        if before.state == "ready" and before.revision == head:
+            return ["nothing to do"]
+        if before.state != "ready" and before.revision is not None:
+            # The recorded revision promises tables that are gone (someone dropped them):
+            # forget it; every revision checks the database and creates only what is missing.
+            conn.exec_driver_sql(f"DELETE FROM {VERSION_TABLE}")
+        config = Config()
+        config.set_main_option("script_location", str(migrations_dir()))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        after = _inspect(conn, db)
+    return _actions(before, after, db.kind)
+
+
+def ensure_ready(db: Database) -> list[str]:
+    """What an import calls before writing: [] when the database is ready already."""
+    current = status(db)
+    _refuse_unusable(current)
+    if current.state == "ready" and current.revision == _script().get_current_head():
+        return []
+    return upgrade(db)
+
+
+def _actions(before: SchemaStatus, after: SchemaStatus, kind: str) -> list[str]:
+    actions = []
+    if before.state in ("missing", "empty"):
+        actions.append(f"created Koito's schema (goose versions 0-{BASE_GOOSE[kind]} recorded)")
+    if not before.has_lookup:
+        goose6 = kind == "postgresql" and (after.goose_version or 0) > (before.goose_version or 0)
+        actions.append("created track_lookup" + (" (goose version 6 recorded)" if goose6 else ""))
+    elif before.revision is None:
+        actions.append("reused the existing track_lookup")
+    actions.append(f"recorded koito-import revision {after.revision}")
+    return actions
+
+
+def _refuse_unusable(current: SchemaStatus) -> None:
+    if current.problem:
+        raise SchemaError(f"{current.database}: {current.problem}")
+
+
+def _inspect(conn: sa.Connection, db: Database) -> SchemaStatus:
+    inspector = sa.inspect(conn)
+    tables = {t for t in inspector.get_table_names() if not t.startswith("sqlite_")}
+    tables |= set(inspector.get_view_names())
+    revision = MigrationContext.configure(
+        conn, opts={"version_table": VERSION_TABLE}
+    ).get_current_revision()
+    goose = None
+    if "goose_db_version" in tables:
+        goose = conn.exec_driver_sql(
+            "SELECT max(version_id) FROM goose_db_version WHERE is_applied"
+        ).scalar()
+    has_lookup = "track_lookup" in tables
+    status = SchemaStatus(db.display(), "empty", revision, goose, has_lookup)
+    others = tables - KOITO_TABLES - KOITO_VIEWS - {VERSION_TABLE}
+    if tables >= KOITO_TABLES:  # tables of forks or plugins beside Koito's are fine
+        status.state = "ready" if has_lookup else "koito"
+        status.problem = _koito_problem(inspector, status, db.kind)
+    elif others or tables & KOITO_TABLES:
+        status.state = "foreign"
+        status.problem = _foreign_problem(tables, others)
+    if revision is not None and revision not in {s.revision for s in _script().walk_revisions()}:
+        status.problem = (
+            f"it was upgraded by a newer koito-import (revision {revision}):"
+            " install that version of koito-import"
+        )
+    return status
+
+
+def _foreign_problem(tables: set[str], others: set[str]) -> str:
+    if tables & KOITO_TABLES:
+        missing = ", ".join(sorted(KOITO_TABLES - tables))
+        return (
+            f"it has only part of Koito's schema (missing: {missing}); start Koito once on it"
+            " so it finishes its migrations, or point --db at an empty database"
+        )
+    found = ", ".join(sorted(others)[:5])
+    return (
+        f"it is not Koito's database (it has {found}); point --db at Koito's database"
+        " or at an empty one"
+    )
+
+
+def _koito_problem(inspector: sa.Inspector, status: SchemaStatus, kind: str) -> str | None:
+    if status.goose_version is not None and status.goose_version < MIN_GOOSE[kind]:
+        return (
+            f"Koito's schema is too old (goose version {status.goose_version});"
+            " start a current Koito once so it upgrades its database, then retry"
+        )
+    if status.has_lookup:
+        columns = {c["name"] for c in inspector.get_columns("track_lookup")}
+        if not columns >= LOOKUP_COLUMNS:
+            return (
+                "it has a track_lookup table koito-import did not create (columns: "
+                f"{', '.join(sorted(columns))}); rename or drop it, then retry"
+            )
+    return None
+
+
+def _prepare_sqlite_file(db: Database) -> None:
+    """Create the file if needed and switch it to WAL, which Koito expects and uses."""
+    if not db.path.parent.is_dir():
+        raise SchemaError(f"{db.display()}: directory {db.path.parent} does not exist")
+    # journal_mode cannot change inside a transaction, so not through the engine.
+    try:
+        raw = sqlite3.connect(db.path, timeout=30)
+        try:
+            raw.execute("PRAGMA journal_mode=WAL")
+        finally:
+            raw.close()
+    except sqlite3.Error as exc:
+        raise SchemaError(f"{db.display()}: {_one_line(exc)}") from None
+
+
+@contextmanager
+def _connect(db: Database, *, write: bool) -> Iterator[sa.Connection]:
+    """One connection in one transaction, committed on success; errors become one line."""
+    engine = _engine(db, write=write)
+    try:
+        with engine.begin() as conn:
+            yield conn
+    except sa.exc.DBAPIError as exc:
+        raise SchemaError(f"{db.display()}: {_one_line(exc.orig)}") from None
+    finally:
+        engine.dispose()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _engine(db: Database, *, write: bool) -> sa.Engine:
+    if db.kind == "postgresql":
+        return sa.create_engine(
+            db.sqlalchemy_url, poolclass=NullPool, connect_args={"connect_timeout": 10}
+        )
+    # Wait for a running Koito's write transactions instead of failing at once.
+    engine = sa.create_engine(db.sqlalchemy_url, poolclass=NullPool, connect_args={"timeout": 30})
+    begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+
+    # The sqlite3 module would commit before DDL; drive transactions ourselves so that the
+    # whole upgrade is atomic (SQLAlchemy's documented pysqlite recipe).
+    @sa.event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine

@@ -1,0 +1,135 @@
+"""ListenBrainz: the export zip (`listens/YYYY/M.jsonl` at any depth; `user.json`,
+`feedback.jsonl` and the rest are ignored), bare JSON Lines files, and the older export that
+is one JSON array of listens (or an API payload holding one).
+
+MBIDs from `additional_info` win and `mbid_mapping` fills the gaps, artist MBIDs included
+(Koito's own importer means to do that but drops the result). Artist name→MBID pairs come
+from `mbid_mapping.artists`. Client = media player, else submission client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from koito_import.model import Scrobble, Skip
+from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
+from koito_import.sources.common import (
+    Input,
+    SkipItem,
+    as_dict,
+    checked_unix,
+    clean_text,
+    duration_s,
+    file_input,
+    iso_unix,
+    json_items,
+    json_layout,
+    jsonl_records,
+    mbid,
+    mbid_list,
+    optional_text,
+    required_text,
+    text_list,
+)
+
+# Files of the export that hold no listens.
+IGNORED = {"user.json", "feedback.jsonl", "pinned_recording.jsonl", "pinned_recordings.jsonl"}
+# Where a JSON file keeps its listens: the old export (a bare array) or an API payload.
+LISTEN_LISTS = ("", "payload", "payload.listens", "listens")
+
+
+def accepts(name: str) -> bool:
+    parts = name.lower().split("/")
+    if parts[-1].endswith(".jsonl") and "listens" in parts[:-1]:
+        return True
+    return parts[-1].endswith((".json", ".jsonl")) and parts[-1] not in IGNORED
+
+
+def read(path: Path, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
+    return read_input(file_input(path), counter, options)
+
+
+def read_input(inp: Input, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
+    if inp.name.lower().endswith(".json"):
+        return _read_json(inp, counter)
+    return _read_jsonl(inp, counter)
+
+
+def _read_jsonl(inp: Input, counter: ByteCounter) -> Iterator[Item]:
+    for line, raw in jsonl_records(inp, counter):
+        try:
+            if isinstance(raw, SkipItem):
+                raise raw
+            yield listen_scrobble(raw)
+        except SkipItem as skip:
+            yield Skip(skip.reason, f"{inp.name} line {line}")
+
+
+def _read_json(inp: Input, counter: ByteCounter) -> Iterator[Item]:
+    found = json_layout(
+        inp, lambda prefix, event: prefix in LISTEN_LISTS and event == "start_array"
+    )
+    if found is None:
+        raise InputError(inp.name, "not a ListenBrainz export (no list of listens)")
+    for index, raw in enumerate(json_items(inp, counter, f"{found[0]}.item".lstrip(".")), 1):
+        try:
+            yield listen_scrobble(raw)
+        except SkipItem as skip:
+            yield Skip(skip.reason, f"{inp.name} listen #{index}")
+
+
+def listen_scrobble(raw: Any) -> Scrobble:
+    if not isinstance(raw, dict):
+        raise SkipItem("not an object")
+    meta = raw.get("track_metadata")
+    if not isinstance(meta, dict):
+        raise SkipItem("no track_metadata")
+    artist = required_text(meta, "artist_name", "artist")
+    track = required_text(meta, "track_name", "track title")
+    listened_at = _listened_at(raw.get("listened_at"))
+    info = as_dict(meta.get("additional_info"))
+    mapping = as_dict(meta.get("mbid_mapping"))
+    pairs = _artist_pairs(mapping.get("artists"))
+
+    def either(key: str) -> str | None:
+        return mbid(info.get(key)) or mbid(mapping.get(key))
+
+    return Scrobble(
+        artist=artist,
+        track=track,
+        release=optional_text(meta, "release_name"),
+        listened_at=listened_at,
+        artist_names=text_list(info.get("artist_names")),
+        artist_mbids=(
+            mbid_list(info.get("artist_mbids"))
+            or mbid_list(mapping.get("artist_mbids"))
+            or list(dict.fromkeys(m for _, m in pairs))
+        ),
+        artist_mbid_map=pairs,
+        recording_mbid=either("recording_mbid"),
+        release_mbid=either("release_mbid"),
+        release_group_mbid=either("release_group_mbid"),
+        duration=duration_s(info.get("duration")) or duration_s(info.get("duration_ms"), 1000),
+        client=clean_text(info.get("media_player")) or clean_text(info.get("submission_client")),
+    )
+
+
+def _listened_at(value: Any) -> int:
+    if isinstance(value, str) and not value.strip().isdigit():
+        return iso_unix(value)
+    return checked_unix(value)
+
+
+def _artist_pairs(artists: Any) -> list[tuple[str, str]]:
+    if not isinstance(artists, list):
+        return []
+    pairs = []
+    for entry in artists:
+        entry = as_dict(entry)
+        name = clean_text(entry.get("artist_credit_name"))
+        artist_mbid = mbid(entry.get("artist_mbid"))
+        if name and artist_mbid:
+            pairs.append((name, artist_mbid))
+    return pairs

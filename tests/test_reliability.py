@@ -1,0 +1,125 @@
+"""Cron-grade behaviour: dry runs, the import lock, and crashes at any moment."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from koito_import import schema
+from koito_import.dburl import Database
+from koito_import.store import open_store
+from tests.conftest import FIXTURES, DatabaseFactory
+from tests.support import catalog, import_files, value
+
+EXPORT = FIXTURES / "maloja" / "export.json"
+CLI = [sys.executable, "-m", "koito_import"]
+
+
+def _db_arg(db: Database) -> str:
+    return db.url if db.kind == "postgresql" else f"sqlite:///{db.path}"
+
+
+def cli(*args: str, db: Database) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args, "--db", _db_arg(db)], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_dry_run_reports_what_an_import_would_do_and_writes_nothing(any_db: Database) -> None:
+    schema.upgrade(any_db)
+    empty = catalog(any_db)
+
+    dry = import_files(any_db, "maloja", EXPORT, dry_run=True)
+    assert catalog(any_db) == empty
+    assert value(any_db, "SELECT count(*) FROM users") == 0
+
+    real = import_files(any_db, "maloja", EXPORT)
+    counts = ("inserted", "duplicates", "artists_created", "releases_created", "tracks_created")
+    assert [getattr(dry, c) for c in counts] == [getattr(real, c) for c in counts]
+    assert (dry.inserted, dry.artists_created) == (9, 8)
+    assert dry.dry_run and not real.dry_run
+
+
+def test_dry_run_on_a_missing_sqlite_file_leaves_no_file(sqlite_db: Database) -> None:
+    summary = import_files(sqlite_db, "maloja", EXPORT, dry_run=True)
+
+    assert summary.inserted == 9
+    assert not sqlite_db.path.exists()
+
+
+def test_an_import_waits_for_the_lock_then_gives_up_with_its_own_exit_code(
+    any_db: Database,
+) -> None:
+    schema.upgrade(any_db)
+    holder = open_store(any_db, workers=1)
+    try:
+        with holder.import_lock(1):
+            result = cli("maloja", str(EXPORT), "--wait", "0.5", "--quiet", db=any_db)
+    finally:
+        holder.close()
+
+    assert result.returncode == 5
+    assert "another koito-import is writing" in result.stderr
+    assert value(any_db, "SELECT count(*) FROM listens") == 0
+    assert cli("maloja", str(EXPORT), "--quiet", db=any_db).returncode == 0
+
+
+def test_two_imports_at_once_give_the_same_database_as_one(
+    fresh_db: DatabaseFactory, backend: str, tmp_path: Path
+) -> None:
+    export = _write_export(tmp_path / "big.json", 3000)
+    alone, racing = fresh_db(backend), fresh_db(backend)
+    import_files(alone, "maloja", export, batch_size=100)
+
+    runs = [
+        subprocess.Popen([*CLI, "maloja", str(export), "--db", _db_arg(racing), "--batch-size",
+                          "100", "--wait", "60", "--json", "--quiet"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [(p.wait(120), json.loads(p.stdout.read())) for p in runs]  # type: ignore[union-attr]
+
+    assert [code for code, _ in results] == [0, 0]
+    assert sorted(s["inserted"] for _, s in results) == [0, 3000]
+    assert catalog(racing) == catalog(alone)
+
+
+@pytest.mark.parametrize("kill_after_s", [0.8, 1.5, 2.5])
+def test_sigkill_at_any_moment_then_rerun_gives_the_uninterrupted_database(
+    fresh_db: DatabaseFactory, backend: str, tmp_path: Path, kill_after_s: float
+) -> None:
+    export = _write_export(tmp_path / "big.json", 6000)
+    expected, crashed = fresh_db(backend), fresh_db(backend)
+    import_files(expected, "maloja", export, batch_size=50)
+
+    args = [*CLI, "maloja", str(export), "--db", _db_arg(crashed), "--batch-size", "50",
+            "--quiet"]
+    victim = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(kill_after_s)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    rerun = subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+    assert rerun.returncode == 0, rerun.stderr
+    assert catalog(crashed) == catalog(expected)
+
+
+def _write_export(path: Path, count: int) -> Path:
+    """A Maloja export with many shared and featured artists, for crash and race tests."""
+    scrobbles = []
+    for i in range(count):
+        main, feature = f"Künstler {i % 53}", f"Gast {i % 17}"
+        artists = [feature, f"{main} • {feature}"] if i % 4 == 0 else [main]
+        album = None if i % 9 == 0 else {"albumtitle": f"Album {i % 41}", "artists": [main]}
+        track = {"artists": artists, "title": f"Lied {i % 211}", "album": album, "length": None}
+        scrobbles.append({"time": 1_600_000_000 + 60 * i, "track": track, "duration": None,
+                          "origin": "client:test"})
+    path.write_text(json.dumps({"maloja": {"export_time": 1}, "scrobbles": scrobbles}))
+    return path
