@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 UNIT_SEPARATOR = "\x1f"
+MAX_PLAIN_KEY = 600  # characters; at most 4 bytes each
 
 
 @dataclass(slots=True)
@@ -57,7 +59,11 @@ class Scrobble:
 
     @property
     def lookup_key(self) -> str:
-        return UNIT_SEPARATOR.join((self.artist.lower(), self.track.lower(), self.release.lower()))
+        key = UNIT_SEPARATOR.join((self.artist.lower(), self.track.lower(), self.release.lower()))
+        if len(key) > MAX_PLAIN_KEY:
+            # A PostgreSQL btree entry holds at most ~2.7 kB: very long names get a digest.
+            return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+        return key
 
 
 @dataclass(slots=True)

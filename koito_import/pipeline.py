@@ -22,7 +22,7 @@ from koito_import import schema
 from koito_import.catalog.resolver import Resolver
 from koito_import.dburl import Database
 from koito_import.model import Scrobble, Skip
-from koito_import.sources import read_inputs
+from koito_import.sources import input_size, read_inputs
 from koito_import.sources.base import ByteCounter, SourceOptions
 from koito_import.store import open_store, sqlite_rehearsal_copy
 from koito_import.store.base import BatchWrite, Store
@@ -132,7 +132,7 @@ def _import_batches(
     options: ImportOptions, store: Store, user_id: int, summary: Summary, reporter: Reporter
 ) -> None:
     resolver = Resolver(store, options.separators)
-    counter = ByteCounter()
+    counter = ByteCounter(total=input_size(options.paths, options.source))
     stop = _Stop()
     previous = _install(stop)
     reporter.stage("importing")
