@@ -21,6 +21,7 @@ import hashlib
 import itertools
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -220,29 +221,56 @@ class RunResult:
     error: str = ""
 
 
+# Linux copies the parent's peak RSS into a forked child (the mm's high-water mark survives
+# fork and exec), so a child of this process, which holds whole parsed files for the floors,
+# would report at least our own peak.  A small launcher process starts the import instead and
+# reports the import's own rusage from os.wait4, plus a wall time that excludes itself.
+LAUNCHER = """
+import os, subprocess, sys, time
+report, cmd = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+child = subprocess.Popen(cmd)
+_, status, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - started
+child.returncode = os.waitstatus_to_exitcode(status)
+with open(report, "w") as f:
+    f.write(f"{usage.ru_maxrss} {child.returncode} {wall}")
+"""
+
+
 def run_import(source: Input, db_url: str, timeout_s: float, extra: list[str]) -> RunResult:
-    """One child import; its own rusage comes from os.wait4 (RUSAGE_CHILDREN would mix runs)."""
+    """One import in a child process: wall time, its peak RSS, and its JSON summary."""
     cmd = [str(CLI), source.fmt, *map(str, source.files), "--db", db_url, "--json", "--quiet"]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd + extra, stdout=out, stderr=err, cwd=ROOT)
-        killer = threading.Timer(timeout_s, proc.kill)
-        killer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        killer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: tell Popen
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read().decode(errors="replace")
-    result = RunResult(wall, usage.ru_maxrss / 1024, proc.returncode, {})
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "rusage"
+        with (Path(tmp) / "out").open("w+b") as out, (Path(tmp) / "err").open("w+b") as err:
+            launcher = subprocess.Popen(
+                [sys.executable, "-c", LAUNCHER, str(report), *cmd, *extra],
+                stdout=out,
+                stderr=err,
+                cwd=ROOT,
+                start_new_session=True,  # so a timeout can stop the import with its launcher
+            )
+            killer = threading.Timer(timeout_s, os.killpg, (launcher.pid, signal.SIGKILL))
+            killer.start()
+            launcher.wait()
+            killer.cancel()
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read().decode(errors="replace")
+        if not report.exists():
+            return RunResult(0.0, 0.0, -1, {}, f"killed after {timeout_s:g} s")
+        maxrss_kib, code, wall = report.read_text().split()
+    result = RunResult(float(wall), int(maxrss_kib) / 1024, int(code), {})
     try:
         result.summary = orjson.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else {}
     except orjson.JSONDecodeError:
         result.error = "no JSON summary on stdout"
-    if proc.returncode != 0:
-        lines = [line for line in stderr.strip().splitlines() if line.strip()]
-        result.error = lines[-1] if lines else f"exit status {proc.returncode}"
+    if result.exit_code != 0:
+        # Typer draws its usage errors in a box: keep the last line that says something.
+        lines = [line.strip(" │╭╮╰╯─") for line in stderr.splitlines()]
+        said = [line for line in lines if any(c.isalnum() for c in line)]
+        result.error = said[-1] if said else f"exit status {result.exit_code}"
     return result
 
 

@@ -49,16 +49,17 @@ class Resolver:
     def resolve_batch(self, scrobbles: list[Scrobble], user_id: int) -> BatchWrite:
         """The rows that record `scrobbles`: new entities, links, listens and lookup rows."""
         changes = BatchWrite(user_id)
-        keys = list(dict.fromkeys(s.lookup_key for s in scrobbles))
-        track_of: dict[str, int] = dict(self.store.lookup(keys))
+        keys = [s.lookup_key for s in scrobbles]
+        track_of: dict[str, int] = dict(self.store.lookup(list(dict.fromkeys(keys))))
         misses: dict[str, Scrobble] = {}
-        for s in scrobbles:
-            if s.lookup_key not in track_of:
-                misses.setdefault(s.lookup_key, s)
+        for key, s in zip(keys, scrobbles, strict=True):
+            if key not in track_of:
+                misses.setdefault(key, s)
         if misses:
             self._resolve_misses(CatalogView(changes), misses, track_of)
         changes.listens = [
-            Listen(track_of[s.lookup_key], s.listened_at, s.client) for s in scrobbles
+            Listen(track_of[key], s.listened_at, s.client)
+            for key, s in zip(keys, scrobbles, strict=True)
         ]
         return changes
 

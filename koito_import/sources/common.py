@@ -187,6 +187,68 @@ def datetime_unix(moment: datetime) -> int:
 
 # --- streaming JSON ------------------------------------------------------------------------
 
+# yajl (ijson's fast back end) decodes text it let through as UTF-8 only afterwards: raw
+# surrogate bytes (CESU-8) then fail there, outside its own error type.
+JSON_ERRORS = (ijson.JSONError, UnicodeDecodeError)
+# An escaped UTF-16 surrogate, with the even run of backslashes before it (an odd run would
+# make it literal text), and the low half that may follow a high one.
+_SURROGATE_ESCAPE = re.compile(
+    rb"(?<!\\)((?:\\\\)*)(\\u[dD][89a-fA-F][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+)
+_HIGH_ESCAPE_AT_END = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}\Z")
+_LONGEST_PAIR = 12  # bytes of r"\ud83d\ude00"
+
+
+class SurrogateRepair:
+    """A binary stream for ijson with unpaired surrogate escapes rewritten to \\ufffd.
+
+    yajl turns an unpaired high surrogate into "?", two in a row into a wrong character, and
+    an unpaired low one into bytes Python cannot decode, which ends the parse of the whole
+    file; JSON encoders write such escapes for broken names (JavaScript strings, Python's
+    json). Escapes near the end of a chunk wait for the next one, so a pair split by a read
+    boundary is still seen whole."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._held = b""
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""
+        while True:
+            chunk = self._raw.read(size if size > 0 else 1 << 16)
+            data = self._held + chunk
+            if not chunk:
+                self._held = b""
+                return _repair_surrogates(data)
+            cut = _safe_end(data)
+            self._held = data[cut:]
+            if cut:
+                return _repair_surrogates(data[:cut])
+
+
+def _safe_end(data: bytes) -> int:
+    """Where `data` can be cut without splitting an escape, a pair or a backslash run."""
+    cut = data.find(b"\\", max(0, len(data) - _LONGEST_PAIR))
+    if cut < 0:
+        cut = len(data)
+    if _HIGH_ESCAPE_AT_END.search(data, 0, cut):  # its low half may start at the cut
+        cut -= 6
+    return len(data[:cut].rstrip(b"\\"))
+
+
+def _repair_surrogates(data: bytes) -> bytes:
+    if b"\\ud" not in data and b"\\uD" not in data:
+        return data
+    return _SURROGATE_ESCAPE.sub(_repair_escape, data)
+
+
+def _repair_escape(match: re.Match[bytes]) -> bytes:
+    backslashes, first, low = match.groups()
+    if low and first[3:4] in b"89abAB":
+        return match.group(0)  # a proper pair
+    return backslashes + b"\\ufffd" + (b"\\ufffd" if low else b"")
+
 
 def json_problem(exc: Exception) -> str:
     """yajl's messages span several lines with a caret; the first line says it."""
@@ -200,10 +262,10 @@ def json_items(inp: Input, counter: ByteCounter, prefix: str) -> Iterator[Any]:
     count = 0
     with inp.open(counter) as stream:
         try:
-            for value in ijson.items(stream, prefix, use_float=True):
+            for value in ijson.items(SurrogateRepair(stream), prefix, use_float=True):
                 count += 1
                 yield value
-        except ijson.JSONError as exc:
+        except JSON_ERRORS as exc:
             where = f"{inp.name} after item #{count}" if count else inp.name
             raise InputError(where, json_problem(exc)) from exc
 
@@ -213,10 +275,10 @@ def json_layout(inp: Input, wanted: Callable[[str, str], bool]) -> tuple[str, st
     as far as needed: the readers use it to find where the list of items starts."""
     with inp.open(ByteCounter()) as stream:
         try:
-            for prefix, event, _ in ijson.parse(stream):
+            for prefix, event, _ in ijson.parse(SurrogateRepair(stream)):
                 if wanted(prefix, event):
                     return prefix, event
-        except ijson.JSONError as exc:
+        except JSON_ERRORS as exc:
             raise InputError(inp.name, json_problem(exc)) from exc
     return None
 
@@ -226,12 +288,12 @@ def json_header(inp: Input, stop: str) -> dict[str, Any]:
     header: dict[str, Any] = {}
     with inp.open(ByteCounter()) as stream:
         try:
-            for prefix, event, value in ijson.parse(stream):
+            for prefix, event, value in ijson.parse(SurrogateRepair(stream)):
                 if prefix == stop:
                     break
                 if "." not in prefix and event in ("string", "number", "boolean", "null"):
                     header[prefix] = value
-        except ijson.JSONError as exc:
+        except JSON_ERRORS as exc:
             raise InputError(inp.name, json_problem(exc)) from exc
     return header
 

@@ -6,35 +6,29 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import ijson
-
 from koito_import.model import Scrobble, Skip
-from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions, open_counted
+from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
+from koito_import.sources.common import (
+    SkipItem,
+    checked_unix,
+    clean_text,
+    file_input,
+    json_items,
+    json_layout,
+)
 
 FEATURE_JOINER = " • "
 LIST_KEYS = ("scrobbles", "list")
 
 
 def read(path: Path, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
-    key = _list_key(path)
-    with open_counted(path, counter) as stream:
-        try:
-            for index, raw in enumerate(ijson.items(stream, f"{key}.item", use_float=True)):
-                yield to_scrobble(raw, f"{path} scrobble #{index + 1}")
-        except ijson.JSONError as exc:
-            raise InputError(str(path), f"malformed JSON ({exc})") from exc
-
-
-def _list_key(path: Path) -> str:
-    """Which of Maloja's two forms this is; the header before the list is small."""
-    with open_counted(path, ByteCounter()) as stream:
-        try:
-            for prefix, event, _ in ijson.parse(stream):
-                if event == "start_array" and prefix in LIST_KEYS:
-                    return prefix
-        except ijson.JSONError as exc:
-            raise InputError(str(path), f"malformed JSON ({exc})") from exc
-    raise InputError(str(path), 'not a Maloja export (no "scrobbles" or "list" array)')
+    inp = file_input(path)
+    # Which of Maloja's two forms this is; the header before the list is small.
+    found = json_layout(inp, lambda prefix, event: event == "start_array" and prefix in LIST_KEYS)
+    if found is None:
+        raise InputError(inp.name, 'not a Maloja export (no "scrobbles" or "list" array)')
+    for index, raw in enumerate(json_items(inp, counter, f"{found[0]}.item"), 1):
+        yield to_scrobble(raw, f"{inp.name} scrobble #{index}")
 
 
 def maloja_artists(artists: list[str]) -> list[str]:
@@ -57,29 +51,47 @@ def unique_ignoring_case(names: list[str]) -> list[str]:
 
 
 def to_scrobble(raw: Any, where: str) -> Item:
+    try:
+        return _scrobble(raw)
+    except SkipItem as skip:
+        return Skip(skip.reason, where)
+
+
+def _scrobble(raw: Any) -> Scrobble:
     if not isinstance(raw, dict):
-        return Skip("not an object", where)
+        raise SkipItem("not an object")
     track = raw.get("track")
     if not isinstance(track, dict):
-        return Skip("no track", where)
-    artists = [a for a in track.get("artists") or [] if isinstance(a, str) and a.strip()]
-    title = track.get("title")
-    if not artists:
-        return Skip("no artist", where)
-    if not isinstance(title, str) or not title.strip():
-        return Skip("no title", where)
-    when = raw.get("time")
-    if isinstance(when, bool) or not isinstance(when, int | float):
-        return Skip("no valid time", where)
+        raise SkipItem("no track")
+    artists = _artists(track.get("artists"))
+    title = clean_text(track.get("title"))
+    if title is None:
+        raise SkipItem("no title" if _blank(track.get("title")) else "title is not text")
+    when = checked_unix(raw.get("time"))
     album = track.get("album")
-    release = album.get("albumtitle") if isinstance(album, dict) else None
+    release = clean_text(album.get("albumtitle")) if isinstance(album, dict) else None
     ordered = maloja_artists(artists)
     names = unique_ignoring_case([p for a in ordered for p in a.split(FEATURE_JOINER)])
     return Scrobble(
         artist=ordered[0],
         artist_names=names,
         track=title,
-        release=release if isinstance(release, str) else "",
-        listened_at=int(when),
+        release=release or "",
+        listened_at=when,
         client="maloja",
     )
+
+
+def _artists(value: Any) -> list[str]:
+    """The usable names; a list holding only numbers or the like is "not text", not empty."""
+    values = value if isinstance(value, list) else [] if _blank(value) else [value]
+    artists = [a for a in map(clean_text, values) if a is not None]
+    if artists:
+        return artists
+    if all(_blank(v) for v in values):
+        raise SkipItem("no artist")
+    raise SkipItem("artist is not text")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or isinstance(value, str) or value == []
