@@ -2,6 +2,7 @@
 
 import inspect
 import os
+import re
 import sys
 from enum import IntEnum
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated, Any, NoReturn
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from koito_import import schema
@@ -27,6 +29,7 @@ from koito_import.timeparse import parse_bound
 class Exit(IntEnum):
     OK = 0
     FAILED = 1
+    USAGE = 2
     BAD_INPUT = 3
     DATABASE = 4
     LOCKED = 5
@@ -66,8 +69,14 @@ DbOpt = Annotated[
 ]
 
 
+class UsageProblem(Exception):
+    """An option value that cannot be used (exit 2, like click's own usage errors)."""
+
+
 def _fail(code: Exit, message: str) -> NoReturn:
-    err.print(f"[red]koito-import: {message}[/]", soft_wrap=True)
+    one_line = " ".join(line.strip() for line in message.splitlines() if line.strip())
+    # Escaped: a file name like "[2024] export.json" is not markup.
+    err.print(f"[red]koito-import: {escape(one_line)}[/]", soft_wrap=True)
     raise typer.Exit(int(code))
 
 
@@ -136,20 +145,31 @@ def _run(source: str, *, debug: bool = False, **kwargs: Any) -> None:
     try:
         options = _options(source, **kwargs)
         summary = _import(options, kwargs["json"], kwargs["quiet"])
+    except UsageProblem as exc:
+        _fail(Exit.USAGE, str(exc))
     except (InputError, StrictSkip) as exc:
         _fail(Exit.BAD_INPUT, str(exc))
     except LockHeld as exc:
         _fail(Exit.LOCKED, str(exc))
     except (StoreError, DatabaseChoiceError) as exc:
         _fail(Exit.DATABASE, str(exc))
-    except ValueError as exc:
-        _fail(Exit.BAD_INPUT, str(exc))
+    except KeyboardInterrupt:
+        # Ctrl-C before the batch loop (which finishes its batch instead): every batch
+        # written is whole, so the same command picks up from here.
+        _fail(Exit.INTERRUPTED, f"interrupted (Ctrl-C): nothing half-written; {RERUN}")
     except Exception as exc:
         if debug:
             raise
         _fail(Exit.FAILED, f"unexpected error: {type(exc).__name__}: {exc} (run with --debug)")
     if summary.interrupted:
-        raise typer.Exit(int(Exit.INTERRUPTED))
+        _fail(
+            Exit.INTERRUPTED,
+            f"interrupted (Ctrl-C): stopped after the last whole batch, "
+            f"{summary.inserted:,} listens inserted; {RERUN}",
+        )
+
+
+RERUN = "run the same command again to finish"
 
 
 def _options(source: str, **kw: Any) -> ImportOptions:
@@ -165,18 +185,27 @@ def _options(source: str, **kw: Any) -> ImportOptions:
         source = found.pop()
         err.print(f"koito-import: detected a {source} export")
     separators = kw["artist_separator"] or os.environ.get("KOITO_ARTIST_SEPARATORS_REGEX")
+    if isinstance(separators, list):
+        separators = ";;".join(separators)
+    try:
+        compiled = compile_separators(separators)
+        after = parse_bound(kw["after"], "--after")
+        before = parse_bound(kw["before"], "--before")
+    except re.error as exc:
+        problem = f"artist separator {separators!r} is not a regular expression ({exc})"
+        raise UsageProblem(problem) from exc
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from exc
     return ImportOptions(
         source=source,
         paths=paths,
         db=choose_database(kw["db"]),
         user=kw["user"],
-        after=parse_bound(kw["after"], "--after"),
-        before=parse_bound(kw["before"], "--before"),
+        after=after,
+        before=before,
         workers=kw["workers"],
         batch_size=kw["batch_size"],
-        separators=compile_separators(
-            ";;".join(separators) if isinstance(separators, list) else separators
-        ),
+        separators=compiled,
         source_options=SourceOptions(min_played_s=kw.get("min_played")),
         dry_run=kw["dry_run"],
         strict=kw["strict"],
@@ -189,7 +218,7 @@ def _options(source: str, **kw: Any) -> ImportOptions:
 def _import(options: ImportOptions, as_json: bool, quiet: bool) -> Summary:
     if not quiet:
         verb = "Checking against" if options.dry_run else "Importing into"
-        err.print(f"koito-import: {verb} {options.db.display()}")
+        err.print(f"koito-import: {verb} {escape(options.db.display())}")
     reporter = _reporter(quiet)
     try:
         summary = run_import(options, reporter)

@@ -19,14 +19,17 @@ from pathlib import Path
 from typing import Protocol
 
 from koito_import import schema
+from koito_import.catalog.batch import BatchPlanner
 from koito_import.catalog.resolver import Resolver
 from koito_import.dburl import Database
 from koito_import.model import Scrobble, Skip
 from koito_import.sources import input_size, read_inputs
-from koito_import.sources.base import ByteCounter, SourceOptions
+from koito_import.sources.base import ByteCounter, Item, SourceOptions
 from koito_import.store import open_store, sqlite_rehearsal_copy
 from koito_import.store.base import BatchWrite, Store
 from koito_import.summary import Summary
+
+KEEP_CHECKED_ITEMS = 100_000  # about 50 MB of parsed scrobbles
 
 
 class Reporter(Protocol):
@@ -83,7 +86,7 @@ def _run(options: ImportOptions, reporter: Reporter) -> Summary:
     started = time.monotonic()
     summary = Summary(database=options.db.display(), dry_run=options.dry_run)
     reporter.stage("checking input")
-    _check_input(options, summary)
+    checked = _check_input(options)
     reporter.stage("checking database")
     _prepare_schema(options, summary, reporter)
     store = open_store(options.db, options.workers, rehearsal=options.dry_run)
@@ -93,7 +96,7 @@ def _run(options: ImportOptions, reporter: Reporter) -> Summary:
             summary.user = user.username
             if user.created:
                 _note(summary, reporter, f"created Koito's default user {user.username!r}")
-            _import_batches(options, store, user.id, summary, reporter)
+            _import_batches(options, store, user.id, summary, reporter, checked)
     finally:
         store.close()
         summary.elapsed_s = time.monotonic() - started
@@ -120,25 +123,37 @@ def _note(summary: Summary, reporter: Reporter, text: str) -> None:
     reporter.note(text)
 
 
-def _check_input(options: ImportOptions, summary: Summary) -> None:
+def _check_input(options: ImportOptions) -> list[Item] | None:
     """Read everything once before writing: a file that turns out to be broken halfway must
-    not leave half of itself in the database."""
+    not leave half of itself in the database. Small inputs are kept, so they are not parsed
+    twice; large ones are read again while importing."""
+    kept: list[Item] | None = []
     for item in read_inputs(options.source, options.paths, ByteCounter(), options.source_options):
         if isinstance(item, Skip) and options.strict:
             raise StrictSkip(f"{item.where}: {item.reason} (--strict)")
+        if kept is not None:
+            kept.append(item)
+            if len(kept) > KEEP_CHECKED_ITEMS:
+                kept = None
+    return kept
 
 
 def _import_batches(
-    options: ImportOptions, store: Store, user_id: int, summary: Summary, reporter: Reporter
+    options: ImportOptions,
+    store: Store,
+    user_id: int,
+    summary: Summary,
+    reporter: Reporter,
+    checked: list[Item] | None,
 ) -> None:
-    resolver = Resolver(store, options.separators)
+    planner = BatchPlanner(store, Resolver(store, options.separators))
     counter = ByteCounter(total=input_size(options.paths, options.source))
     stop = _Stop()
     previous = _install(stop)
     reporter.stage("importing")
     try:
-        for batch in _batches(options, counter, summary):
-            changes = resolver.resolve_batch(batch, user_id)
+        for batch in _batches(options, counter, summary, checked):
+            changes = planner.plan(batch, user_id)
             inserted = store.write(changes)
             _count(summary, changes, inserted, len(batch))
             reporter.progress(summary, counter)
@@ -159,7 +174,7 @@ def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -
 
 
 def _batches(
-    options: ImportOptions, counter: ByteCounter, summary: Summary
+    options: ImportOptions, counter: ByteCounter, summary: Summary, checked: list[Item] | None
 ) -> Iterator[list[Scrobble]]:
     """Batches from a reader thread; an input error there is raised here."""
     handoff: queue.Queue[list[Scrobble] | BaseException | None] = queue.Queue(maxsize=2)
@@ -176,7 +191,7 @@ def _batches(
 
     def produce() -> None:
         try:
-            for batch in _read_batches(options, counter, summary):
+            for batch in _read_batches(options, counter, summary, checked):
                 if not hand_over(batch):
                     return
             hand_over(None)
@@ -196,10 +211,14 @@ def _batches(
 
 
 def _read_batches(
-    options: ImportOptions, counter: ByteCounter, summary: Summary
+    options: ImportOptions, counter: ByteCounter, summary: Summary, checked: list[Item] | None
 ) -> Iterator[list[Scrobble]]:
+    if checked is None:
+        items = read_inputs(options.source, options.paths, counter, options.source_options)
+    else:
+        items, counter.done = iter(checked), counter.total
     batch: list[Scrobble] = []
-    for item in read_inputs(options.source, options.paths, counter, options.source_options):
+    for item in items:
         summary.read += 1
         if isinstance(item, Skip):
             summary.skip(item.reason)

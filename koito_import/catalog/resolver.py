@@ -22,8 +22,6 @@ from koito_import.catalog.view import CatalogView, canonical
 from koito_import.model import Alias, KoitoEntity, Scrobble
 from koito_import.store.base import (
     ArtistRow,
-    BatchWrite,
-    Listen,
     LookupRow,
     NewArtist,
     NewRelease,
@@ -46,26 +44,9 @@ class Resolver:
         self.store = store
         self.separators = separators
 
-    def resolve_batch(self, scrobbles: list[Scrobble], user_id: int) -> BatchWrite:
-        """The rows that record `scrobbles`: new entities, links, listens and lookup rows."""
-        changes = BatchWrite(user_id)
-        keys = [s.lookup_key for s in scrobbles]
-        track_of: dict[str, int] = dict(self.store.lookup(list(dict.fromkeys(keys))))
-        misses: dict[str, Scrobble] = {}
-        for key, s in zip(keys, scrobbles, strict=True):
-            if key not in track_of:
-                misses.setdefault(key, s)
-        if misses:
-            self._resolve_misses(CatalogView(changes), misses, track_of)
-        changes.listens = [
-            Listen(track_of[key], s.listened_at, s.client)
-            for key, s in zip(keys, scrobbles, strict=True)
-        ]
-        return changes
-
-    def _resolve_misses(
-        self, view: CatalogView, misses: dict[str, Scrobble], track_of: dict[str, int]
-    ) -> None:
+    def resolve(self, view: CatalogView, misses: dict[str, Scrobble]) -> dict[str, int]:
+        """Track references for `misses` (lookup key -> its first or richest scrobble),
+        recording what is created and the lookup rows in `view.changes`."""
         names, mbids = self._artist_keys(misses.values())
         view.add_artists(self.store.fetch_artists(names, mbids))
         found = {key: Resolved(self._artists(view, s)) for key, s in misses.items()}
@@ -75,12 +56,14 @@ class Resolver:
             found[key].release = self._release(view, s, found[key].artists)
 
         view.add_tracks(self._fetch_tracks(misses, found))
+        track_of = {}
         for key, s in misses.items():
             r = found[key]
             assert r.release is not None
             r.track = self._track(view, s, r.artists, r.release)
             track_of[key] = r.track.id
             view.changes.lookups.append(LookupRow(key, r.artists[0].id, r.release.id, r.track.id))
+        return track_of
 
     # -- what to fetch --
 

@@ -31,6 +31,7 @@ class CatalogView:
         self._release_by_mbid: dict[str, ReleaseRow] = {}
         self._tracks_by_title: dict[tuple[str, int], list[TrackRow]] = defaultdict(list)
         self._track_by_mbid: dict[str, TrackRow] = {}
+        self._track_by_id: dict[int, TrackRow] = {}
 
     # -- loading fetched rows (lowest id first, so the oldest entity wins as in Koito) --
 
@@ -136,6 +137,15 @@ class CatalogView:
         else:
             new[-row.id - 1].mbid = mbid
 
+    def give_duration_to(self, ref: int, seconds: int) -> None:
+        """Like give_track_duration, for a track this batch may know only by reference (a
+        cache hit): the store then sets the duration only where it is still 0."""
+        track = self._track_by_id.get(ref)
+        if track is not None:
+            self.give_track_duration(track, seconds)
+        elif seconds > 0:
+            self.changes.track_durations.append((ref, seconds))
+
     def give_track_duration(self, track: TrackRow, seconds: int) -> None:
         if track.duration == 0 and seconds > 0:
             track.duration = seconds
@@ -158,6 +168,7 @@ class CatalogView:
         self._index_mbid(self._release_by_mbid, row)
 
     def _index_track(self, row: TrackRow) -> None:
+        self._track_by_id[row.id] = row
         self._tracks_by_title[(row.title, row.release_id)].append(row)
         self._index_mbid(self._track_by_mbid, row)
 

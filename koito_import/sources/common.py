@@ -150,9 +150,12 @@ def checked_unix(value: Any) -> int:
     return in_range(math.floor(value))
 
 
+OUT_OF_RANGE = "time out of range"
+
+
 def in_range(seconds: int) -> int:
     if seconds <= 0 or seconds > time.time() + FUTURE_SLACK_S:
-        raise SkipItem("time out of range")
+        raise SkipItem(OUT_OF_RANGE)
     return seconds
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from koito_import.model import Scrobble, Skip
 from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
 from koito_import.sources.common import (
+    OUT_OF_RANGE,
     Input,
     SkipItem,
     as_dict,
@@ -214,5 +215,7 @@ def _csv_time(text: str) -> int:
         return checked_unix(text)
     try:
         return text_unix(text, CSV_DATE_FORMATS)
-    except SkipItem:
+    except SkipItem as skip:
+        if skip.reason == OUT_OF_RANGE:  # a date it could read, in the year 3000 say
+            raise
         return iso_unix(text)

@@ -38,6 +38,9 @@ from koito_import.sources.common import (
 IGNORED = {"user.json", "feedback.jsonl", "pinned_recording.jsonl", "pinned_recordings.jsonl"}
 # Where a JSON file keeps its listens: the old export (a bare array) or an API payload.
 LISTEN_LISTS = ("", "payload", "payload.listens", "listens")
+# Leading lines that are not JSON before a file is taken for something else than JSON Lines.
+NOT_JSONL_AFTER = 10
+NOT_JSONL = "not a ListenBrainz JSON Lines file (none of its first {} lines is JSON)"
 
 
 def accepts(name: str) -> bool:
@@ -58,13 +61,27 @@ def read_input(inp: Input, counter: ByteCounter, options: SourceOptions) -> Iter
 
 
 def _read_jsonl(inp: Input, counter: ByteCounter) -> Iterator[Item]:
+    """A damaged line is a skip, but a file whose first lines are none of them JSON is
+    another kind of file (a CSV, say), and an error."""
+    unproven: list[Skip] | None = []  # malformed lines before the first line of JSON
     for line, raw in jsonl_records(inp, counter):
+        where = f"{inp.name} line {line}"
+        if unproven is not None:
+            if isinstance(raw, SkipItem):
+                unproven.append(Skip(raw.reason, where))
+                if len(unproven) < NOT_JSONL_AFTER:
+                    continue
+                raise InputError(inp.name, NOT_JSONL.format(len(unproven)))
+            yield from unproven
+            unproven = None
         try:
             if isinstance(raw, SkipItem):
                 raise raw
             yield listen_scrobble(raw)
         except SkipItem as skip:
-            yield Skip(skip.reason, f"{inp.name} line {line}")
+            yield Skip(skip.reason, where)
+    if unproven:
+        raise InputError(inp.name, NOT_JSONL.format(len(unproven)))
 
 
 def _read_json(inp: Input, counter: ByteCounter) -> Iterator[Item]:

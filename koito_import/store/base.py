@@ -108,6 +108,16 @@ class BatchWrite:
 
 
 @dataclass(slots=True)
+class MbidCoverage:
+    """The MBIDs a cached track's entities already have (to see if a scrobble adds one)."""
+
+    track: str | None
+    release: str | None
+    artists: set[str]
+    artists_without_mbid: int
+
+
+@dataclass(slots=True)
 class User:
     id: int
     username: str
@@ -129,6 +139,10 @@ class Store(Protocol):
 
     def lookup(self, keys: Sequence[str]) -> dict[str, int]:
         """track_lookup hits: key -> track id."""
+        ...
+
+    def mbid_coverage(self, track_ids: Collection[int]) -> dict[int, MbidCoverage]:
+        """For each track: its MBID, its release's, and its artists'."""
         ...
 
     def fetch_artists(self, names: Collection[str], mbids: Collection[str]) -> list[ArtistRow]:

@@ -24,6 +24,7 @@ from koito_import.store.base import (
     ArtistRow,
     BatchWrite,
     LockHeld,
+    MbidCoverage,
     ReleaseRow,
     StoreError,
     TrackRow,
@@ -105,6 +106,10 @@ class PostgresStore:
         rows = self._spread(q.LOOKUP, list(keys), lambda chunk: (chunk,))
         return dict(rows)
 
+    def mbid_coverage(self, track_ids: Collection[int]) -> dict[int, MbidCoverage]:
+        rows = self._spread(q.MBID_COVERAGE, list(track_ids), lambda chunk: (chunk,))
+        return {r[0]: MbidCoverage(r[1], r[2], set(r[3]), r[4]) for r in rows}
+
     def fetch_artists(self, names: Collection[str], mbids: Collection[str]) -> list[ArtistRow]:
         rows = self._spread(q.ARTISTS_NAMED, list(names), lambda c: (c,))
         if mbids:
@@ -154,7 +159,7 @@ class PostgresStore:
                 self._writer.execute(q.CLEAR_TEMP_TABLES)
                 refs = self._allocate(batch)
                 _copy_entities(self._writer, batch, refs)
-                _apply_updates(self._writer, batch)
+                _apply_updates(self._writer, batch, refs)
                 inserted = _copy_listens(self._writer, batch, refs)
                 _copy_lookups(self._writer, batch, refs)
         except psycopg.Error as exc:
@@ -215,15 +220,15 @@ def _copy_entities(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) ->
         conn.execute(q.INSERT_ARTIST_TRACKS)
 
 
-def _apply_updates(conn: psycopg.Connection, batch: BatchWrite) -> None:
-    for sql, pairs in (
-        (q.SET_ARTIST_MBIDS, batch.artist_mbids),
-        (q.SET_RELEASE_MBIDS, batch.release_mbids),
-        (q.SET_TRACK_MBIDS, batch.track_mbids),
-        (q.SET_TRACK_DURATIONS, batch.track_durations),
+def _apply_updates(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) -> None:
+    for sql, pairs, resolve in (
+        (q.SET_ARTIST_MBIDS, batch.artist_mbids, refs.artist),
+        (q.SET_RELEASE_MBIDS, batch.release_mbids, refs.release),
+        (q.SET_TRACK_MBIDS, batch.track_mbids, refs.track),
+        (q.SET_TRACK_DURATIONS, batch.track_durations, refs.track),
     ):
         if pairs:
-            conn.execute(sql, ([p[0] for p in pairs], [p[1] for p in pairs]))
+            conn.execute(sql, ([resolve(p[0]) for p in pairs], [p[1] for p in pairs]))
 
 
 def _copy_listens(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) -> int:

@@ -26,6 +26,7 @@ from koito_import.store.base import (
     ArtistRow,
     BatchWrite,
     LockHeld,
+    MbidCoverage,
     ReleaseRow,
     StoreError,
     TrackRow,
@@ -41,6 +42,16 @@ CREATE TEMP TABLE IF NOT EXISTS q_pairs (title TEXT, ref INTEGER, PRIMARY KEY (t
 """
 
 # CROSS JOIN pins the (small) temp table as the outer loop, so each key is one index probe.
+_MBID_COVERAGE = """
+SELECT t.id, t.musicbrainz_id, r.musicbrainz_id, group_concat(a.musicbrainz_id, ','),
+       sum(a.id IS NOT NULL AND a.musicbrainz_id IS NULL)
+FROM tracks t JOIN releases r ON r.id = t.release_id
+LEFT JOIN artist_tracks at ON at.track_id = t.id
+LEFT JOIN artists a ON a.id = at.artist_id
+WHERE t.id IN (SELECT CAST(v AS INTEGER) FROM temp.q_keys)
+GROUP BY t.id
+"""
+
 _ARTIST_IDS = """
 SELECT aa.artist_id FROM temp.q_keys q CROSS JOIN artist_aliases aa ON aa.alias = q.v
 UNION
@@ -206,6 +217,14 @@ class SqliteStore:
                 "CROSS JOIN track_lookup l ON l.lookup_key = q.v"
             ).fetchall()
         return dict(rows)
+
+    def mbid_coverage(self, track_ids: Collection[int]) -> dict[int, MbidCoverage]:
+        if not track_ids:
+            return {}
+        with self._transaction("DEFERRED") as conn:
+            self._load("q_keys", track_ids)
+            rows = conn.execute(_MBID_COVERAGE).fetchall()
+        return {r[0]: MbidCoverage(r[1], r[2], set(_split(r[3])), r[4] or 0) for r in rows}
 
     def fetch_artists(self, names: Collection[str], mbids: Collection[str]) -> list[ArtistRow]:
         if not names and not mbids:
@@ -400,4 +419,8 @@ def _ref(ref: int, new_ids: list[int]) -> int:
 
 
 def _ids(concatenated: str | None) -> set[int]:
-    return {int(x) for x in concatenated.split(",")} if concatenated else set()
+    return {int(x) for x in _split(concatenated)}
+
+
+def _split(concatenated: str | None) -> list[str]:
+    return concatenated.split(",") if concatenated else []
