@@ -15,13 +15,13 @@ import threading
 import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import bcrypt
 
 from koito_import.dburl import Database
 from koito_import.model import Alias
+from koito_import.store import sql_sqlite as q
 from koito_import.store.base import (
     ArtistRow,
     BatchWrite,
@@ -32,45 +32,7 @@ from koito_import.store.base import (
     TrackRow,
     User,
 )
-
-# Temp tables live in the connection's private temp database: filling them takes no lock on
-# koito.db, so look-ups never get in Koito's way.
-_TEMP_TABLES = """
-CREATE TEMP TABLE IF NOT EXISTS q_keys (v TEXT PRIMARY KEY);
-CREATE TEMP TABLE IF NOT EXISTS q_mbids (v TEXT PRIMARY KEY);
-CREATE TEMP TABLE IF NOT EXISTS q_pairs (title TEXT, ref INTEGER, PRIMARY KEY (title, ref));
-"""
-
-# CROSS JOIN pins the (small) temp table as the outer loop, so each key is one index probe.
-_MBID_COVERAGE = """
-SELECT t.id, t.musicbrainz_id, r.musicbrainz_id, group_concat(a.musicbrainz_id, ','),
-       sum(a.id IS NOT NULL AND a.musicbrainz_id IS NULL)
-FROM tracks t JOIN releases r ON r.id = t.release_id
-LEFT JOIN artist_tracks at ON at.track_id = t.id
-LEFT JOIN artists a ON a.id = at.artist_id
-WHERE t.id IN (SELECT CAST(v AS INTEGER) FROM temp.q_keys)
-GROUP BY t.id
-"""
-
-_ARTIST_IDS = """
-SELECT aa.artist_id FROM temp.q_keys q CROSS JOIN artist_aliases aa ON aa.alias = q.v
-UNION
-SELECT a.id FROM temp.q_mbids q CROSS JOIN artists a ON a.musicbrainz_id = q.v
-"""
-_RELEASE_IDS = """
-SELECT ra.release_id FROM temp.q_pairs q
-CROSS JOIN release_aliases ra ON ra.alias = q.title AND ra.is_primary = 1
-CROSS JOIN artist_releases ar ON ar.artist_id = q.ref AND ar.release_id = ra.release_id
-UNION
-SELECT r.id FROM temp.q_mbids q CROSS JOIN releases r ON r.musicbrainz_id = q.v
-"""
-_TRACK_IDS = """
-SELECT t.id FROM temp.q_pairs q
-CROSS JOIN tracks t ON t.release_id = q.ref
-CROSS JOIN track_aliases ta ON ta.track_id = t.id AND ta.alias = q.title AND ta.is_primary = 1
-UNION
-SELECT t.id FROM temp.q_mbids q CROSS JOIN tracks t ON t.musicbrainz_id = q.v
-"""
+from koito_import.store.refs import RefMap
 
 
 class SqliteStore:
@@ -90,7 +52,7 @@ class SqliteStore:
             self._conn.execute("PRAGMA journal_mode = WAL")  # Koito's mode; a no-op when set
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._conn.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL
-            self._conn.executescript(_TEMP_TABLES)
+            self._conn.executescript(q.TEMP_TABLES)
 
     def close(self) -> None:
         with self._mutex:
@@ -181,28 +143,21 @@ class SqliteStore:
     def user(self, username: str | None, default_username: str, default_password: str) -> User:
         if username is not None:
             with self._transaction("DEFERRED") as conn:
-                row = conn.execute(
-                    "SELECT id, username FROM users WHERE username = ?", (username.lower(),)
-                ).fetchone()
+                row = conn.execute(q.USER_NAMED, (username.lower(),)).fetchone()
             if row is None:
                 raise StoreError(f"no user {username!r} in {self.description}")
             return User(row[0], row[1], created=False)
         # IMMEDIATE: if the default user must be created, nobody else creates it meanwhile.
         with self._transaction() as conn:
-            row = conn.execute(
-                "SELECT id, username FROM users WHERE role = 'admin' ORDER BY id LIMIT 1"
-            ).fetchone()
+            row = conn.execute(q.FIRST_ADMIN).fetchone()
             if row is not None:
                 return User(row[0], row[1], created=False)
-            if conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None:
+            if conn.execute(q.ANY_USER).fetchone() is not None:
                 raise StoreError(f"{self.description} has no admin user; pass --user NAME")
             # As Koito does at first start; Go's bcrypt accepts Python's $2b$ hashes.
             name = default_username.lower()
             hashed = bcrypt.hashpw(default_password.encode(), bcrypt.gensalt(10))
-            cur = conn.execute(
-                "INSERT INTO users (username, role, password) VALUES (?, 'admin', ?)",
-                (name, hashed),
-            )
+            cur = conn.execute(q.CREATE_ADMIN, (name, hashed))
             return User(int(cur.lastrowid or 0), name, created=True)
 
     # -- reads ------------------------------------------------------------------------------
@@ -212,10 +167,7 @@ class SqliteStore:
             return {}
         with self._transaction("DEFERRED") as conn:  # a read snapshot; temp writes only
             self._load("q_keys", keys)
-            rows = conn.execute(
-                "SELECT l.lookup_key, l.track_id FROM temp.q_keys q "
-                "CROSS JOIN track_lookup l ON l.lookup_key = q.v"
-            ).fetchall()
+            rows = conn.execute(q.LOOKUP).fetchall()
         return dict(rows)
 
     def mbid_coverage(self, track_ids: Collection[int]) -> dict[int, MbidCoverage]:
@@ -223,7 +175,7 @@ class SqliteStore:
             return {}
         with self._transaction("DEFERRED") as conn:
             self._load("q_keys", track_ids)
-            rows = conn.execute(_MBID_COVERAGE).fetchall()
+            rows = conn.execute(q.MBID_COVERAGE).fetchall()
         return {r[0]: MbidCoverage(r[1], r[2], set(_split(r[3])), r[4] or 0) for r in rows}
 
     def fetch_artists(self, names: Collection[str], mbids: Collection[str]) -> list[ArtistRow]:
@@ -232,12 +184,7 @@ class SqliteStore:
         with self._transaction("DEFERRED") as conn:
             self._load("q_keys", names)
             self._load("q_mbids", mbids)
-            rows = conn.execute(
-                "SELECT a.id, a.musicbrainz_id, aa.alias FROM artists a "
-                "LEFT JOIN artist_aliases aa ON aa.artist_id = a.id "
-                f"WHERE a.id IN ({_ARTIST_IDS}) "
-                "ORDER BY a.id, aa.is_primary DESC, aa.rowid"  # primary first, then as added
-            ).fetchall()
+            rows = conn.execute(q.ARTISTS).fetchall()  # primary alias first, then as added
         found: dict[int, ArtistRow] = {}
         for artist_id, mbid, alias in rows:
             row = found.setdefault(artist_id, ArtistRow(artist_id, mbid, []))
@@ -253,13 +200,7 @@ class SqliteStore:
         with self._transaction("DEFERRED") as conn:
             self._load("q_pairs", titled)
             self._load("q_mbids", mbids)
-            rows = conn.execute(
-                "SELECT r.id, r.musicbrainz_id, "
-                "(SELECT alias FROM release_aliases WHERE release_id = r.id AND is_primary = 1"
-                " ORDER BY rowid LIMIT 1), "
-                "(SELECT group_concat(artist_id) FROM artist_releases WHERE release_id = r.id) "
-                f"FROM releases r WHERE r.id IN ({_RELEASE_IDS}) ORDER BY r.id"
-            ).fetchall()
+            rows = conn.execute(q.RELEASES).fetchall()
         return [ReleaseRow(i, mbid, title or "", _ids(artists)) for i, mbid, title, artists in rows]
 
     def fetch_tracks(
@@ -270,15 +211,7 @@ class SqliteStore:
         with self._transaction("DEFERRED") as conn:
             self._load("q_pairs", titled)
             self._load("q_mbids", mbids)
-            rows = conn.execute(
-                "SELECT t.id, t.musicbrainz_id, "
-                "(SELECT alias FROM track_aliases WHERE track_id = t.id AND is_primary = 1"
-                " ORDER BY rowid LIMIT 1), "
-                "t.release_id, "
-                "(SELECT group_concat(artist_id) FROM artist_tracks WHERE track_id = t.id), "
-                "t.duration "
-                f"FROM tracks t WHERE t.id IN ({_TRACK_IDS}) ORDER BY t.id"
-            ).fetchall()
+            rows = conn.execute(q.TRACKS).fetchall()
         return [
             TrackRow(i, mbid, title or "", release, _ids(artists), duration)
             for i, mbid, title, release, artists, duration in rows
@@ -288,23 +221,14 @@ class SqliteStore:
 
     def write(self, batch: BatchWrite) -> int:
         with self._transaction() as conn:
-            new = _create_entities(conn, batch)
-            _link_and_fill(conn, batch, new)
-            inserted = _insert_listens(conn, batch, new)
-            _upsert_lookups(conn, batch, new)
+            refs = _create_entities(conn, batch)
+            _link_and_fill(conn, batch, refs)
+            inserted = _insert_listens(conn, batch, refs)
+            _upsert_lookups(conn, batch, refs)
         return inserted
 
 
-@dataclass(slots=True)
-class _NewIds:
-    """Real ids of the batch's new entities, in BatchWrite order (to resolve references)."""
-
-    artists: list[int]
-    releases: list[int]
-    tracks: list[int]
-
-
-def _create_entities(conn: sqlite3.Connection, batch: BatchWrite) -> _NewIds:
+def _create_entities(conn: sqlite3.Connection, batch: BatchWrite) -> RefMap:
     # Row by row for lastrowid: in-process SQLite makes this as fast as a bulk insert.
     artists = [
         _insert(conn, "artists", "artist_aliases", "artist_id", a.aliases,
@@ -317,72 +241,55 @@ def _create_entities(conn: sqlite3.Connection, batch: BatchWrite) -> _NewIds:
                 image=r.image, image_source=r.image_source)
         for r in batch.releases
     ]  # fmt: skip
+    release = RefMap([], releases, []).release
     tracks = [
         _insert(conn, "tracks", "track_aliases", "track_id", t.aliases,
-                musicbrainz_id=t.mbid, duration=t.duration,
-                release_id=_ref(t.release, releases))
+                musicbrainz_id=t.mbid, duration=t.duration, release_id=release(t.release))
         for t in batch.tracks
     ]  # fmt: skip
-    return _NewIds(artists, releases, tracks)
+    return RefMap(artists, releases, tracks)
 
 
-def _link_and_fill(conn: sqlite3.Connection, batch: BatchWrite, new: _NewIds) -> None:
+def _link_and_fill(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> None:
     """Artist links (kept as they are when present), missing MBIDs, missing durations."""
+    a, r, t = refs.artist, refs.release, refs.track
     conn.executemany(
-        "INSERT OR IGNORE INTO artist_releases (artist_id, release_id, is_primary) "
-        "VALUES (?, ?, ?)",
-        [
-            (_ref(a, new.artists), _ref(r, new.releases), int(p))
-            for a, r, p in batch.artist_releases
-        ],
+        q.INSERT_ARTIST_RELEASES, [(a(x), r(y), int(p)) for x, y, p in batch.artist_releases]
     )
     conn.executemany(
-        "INSERT OR IGNORE INTO artist_tracks (artist_id, track_id, is_primary) VALUES (?, ?, ?)",
-        [(_ref(a, new.artists), _ref(t, new.tracks), int(p)) for a, t, p in batch.artist_tracks],
+        q.INSERT_ARTIST_TRACKS, [(a(x), t(y), int(p)) for x, y, p in batch.artist_tracks]
     )
-    for table, pairs, ids in (
-        ("artists", batch.artist_mbids, new.artists),
-        ("releases", batch.release_mbids, new.releases),
-        ("tracks", batch.track_mbids, new.tracks),
+    for table, pairs, resolve in (
+        ("artists", batch.artist_mbids, a),
+        ("releases", batch.release_mbids, r),
+        ("tracks", batch.track_mbids, t),
     ):
-        # Only fill a missing MBID, and never take one another row has (it is UNIQUE).
-        conn.executemany(
-            f"UPDATE {table} SET musicbrainz_id = ?1 WHERE id = ?2 AND musicbrainz_id IS NULL "
-            f"AND NOT EXISTS (SELECT 1 FROM {table} WHERE musicbrainz_id = ?1)",
-            [(mbid, _ref(ref, ids)) for ref, mbid in pairs],
-        )
-    conn.executemany(
-        "UPDATE tracks SET duration = ? WHERE id = ? AND duration = 0",
-        [(d, _ref(ref, new.tracks)) for ref, d in batch.track_durations],
-    )
+        sql = q.SET_MBID.format(table=table)
+        conn.executemany(sql, [(mbid, resolve(ref)) for ref, mbid in pairs])
+    conn.executemany(q.SET_DURATION, [(d, t(ref)) for ref, d in batch.track_durations])
 
 
-def _insert_listens(conn: sqlite3.Connection, batch: BatchWrite, new: _NewIds) -> int:
+def _insert_listens(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> int:
     """Insert the listens, keeping any existing (track, listened_at); return how many landed."""
     before = conn.total_changes
     conn.executemany(
-        "INSERT OR IGNORE INTO listens (track_id, listened_at, user_id, client) "
-        "VALUES (?, ?, ?, ?)",
+        q.INSERT_LISTENS,
         [
-            (_ref(x.track, new.tracks), int(x.listened_at), batch.user_id, x.client or "")
+            (refs.track(x.track), int(x.listened_at), batch.user_id, x.client or "")
             for x in batch.listens
         ],
     )
     return conn.total_changes - before
 
 
-def _upsert_lookups(conn: sqlite3.Connection, batch: BatchWrite, new: _NewIds) -> None:
+def _upsert_lookups(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> None:
     conn.executemany(
-        "INSERT INTO track_lookup (lookup_key, artist_id, album_id, track_id) "
-        "VALUES (?, ?, ?, ?) ON CONFLICT (lookup_key) DO UPDATE SET "
-        "artist_id = excluded.artist_id, album_id = excluded.album_id, "
-        "track_id = excluded.track_id",
+        q.UPSERT_LOOKUPS,
         [
-            (x.key, _ref(x.artist, new.artists), _ref(x.release, new.releases),
-             _ref(x.track, new.tracks))
+            (x.key, refs.artist(x.artist), refs.release(x.release), refs.track(x.track))
             for x in batch.lookups
         ],
-    )  # fmt: skip
+    )
 
 
 def _insert(
@@ -407,15 +314,6 @@ def _insert(
         [(new_id, a.alias, a.source, int(a.is_primary)) for a in aliases],
     )
     return new_id
-
-
-def _ref(ref: int, new_ids: list[int]) -> int:
-    """A BatchWrite reference: a positive existing id, or -(i + 1) for the i-th new entity."""
-    if ref > 0:
-        return ref
-    if ref < 0 and -ref <= len(new_ids):
-        return new_ids[-ref - 1]
-    raise ValueError(f"bad entity reference {ref} (batch has {len(new_ids)} new)")
 
 
 def _ids(concatenated: str | None) -> set[int]:

@@ -1,0 +1,93 @@
+"""The SQLite store's SQL, kept apart so the store reads as plain steps."""
+
+# Temp tables live in the connection's private temp database: filling them takes no lock on
+# koito.db, so look-ups never get in Koito's way.
+TEMP_TABLES = """
+CREATE TEMP TABLE IF NOT EXISTS q_keys (v TEXT PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS q_mbids (v TEXT PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS q_pairs (title TEXT, ref INTEGER, PRIMARY KEY (title, ref));
+"""
+
+# CROSS JOIN pins the (small) temp table as the outer loop, so each key is one index probe.
+MBID_COVERAGE = """
+SELECT t.id, t.musicbrainz_id, r.musicbrainz_id, group_concat(a.musicbrainz_id, ','),
+       sum(a.id IS NOT NULL AND a.musicbrainz_id IS NULL)
+FROM tracks t JOIN releases r ON r.id = t.release_id
+LEFT JOIN artist_tracks at ON at.track_id = t.id
+LEFT JOIN artists a ON a.id = at.artist_id
+WHERE t.id IN (SELECT CAST(v AS INTEGER) FROM temp.q_keys)
+GROUP BY t.id
+"""
+
+ARTIST_IDS = """
+SELECT aa.artist_id FROM temp.q_keys q CROSS JOIN artist_aliases aa ON aa.alias = q.v
+UNION
+SELECT a.id FROM temp.q_mbids q CROSS JOIN artists a ON a.musicbrainz_id = q.v
+"""
+RELEASE_IDS = """
+SELECT ra.release_id FROM temp.q_pairs q
+CROSS JOIN release_aliases ra ON ra.alias = q.title AND ra.is_primary = 1
+CROSS JOIN artist_releases ar ON ar.artist_id = q.ref AND ar.release_id = ra.release_id
+UNION
+SELECT r.id FROM temp.q_mbids q CROSS JOIN releases r ON r.musicbrainz_id = q.v
+"""
+TRACK_IDS = """
+SELECT t.id FROM temp.q_pairs q
+CROSS JOIN tracks t ON t.release_id = q.ref
+CROSS JOIN track_aliases ta ON ta.track_id = t.id AND ta.alias = q.title AND ta.is_primary = 1
+UNION
+SELECT t.id FROM temp.q_mbids q CROSS JOIN tracks t ON t.musicbrainz_id = q.v
+"""
+
+USER_NAMED = "SELECT id, username FROM users WHERE username = ?"
+FIRST_ADMIN = "SELECT id, username FROM users WHERE role = 'admin' ORDER BY id LIMIT 1"
+ANY_USER = "SELECT 1 FROM users LIMIT 1"
+CREATE_ADMIN = "INSERT INTO users (username, role, password) VALUES (?, 'admin', ?)"
+
+LOOKUP = """
+SELECT l.lookup_key, l.track_id FROM temp.q_keys q
+CROSS JOIN track_lookup l ON l.lookup_key = q.v
+"""
+ARTISTS = f"""
+SELECT a.id, a.musicbrainz_id, aa.alias FROM artists a
+LEFT JOIN artist_aliases aa ON aa.artist_id = a.id
+WHERE a.id IN ({ARTIST_IDS})
+ORDER BY a.id, aa.is_primary DESC, aa.rowid
+"""
+RELEASES = f"""
+SELECT r.id, r.musicbrainz_id,
+       (SELECT alias FROM release_aliases WHERE release_id = r.id AND is_primary = 1
+        ORDER BY rowid LIMIT 1),
+       (SELECT group_concat(artist_id) FROM artist_releases WHERE release_id = r.id)
+FROM releases r WHERE r.id IN ({RELEASE_IDS}) ORDER BY r.id
+"""
+TRACKS = f"""
+SELECT t.id, t.musicbrainz_id,
+       (SELECT alias FROM track_aliases WHERE track_id = t.id AND is_primary = 1
+        ORDER BY rowid LIMIT 1),
+       t.release_id,
+       (SELECT group_concat(artist_id) FROM artist_tracks WHERE track_id = t.id),
+       t.duration
+FROM tracks t WHERE t.id IN ({TRACK_IDS}) ORDER BY t.id
+"""
+
+INSERT_ARTIST_RELEASES = """
+INSERT OR IGNORE INTO artist_releases (artist_id, release_id, is_primary) VALUES (?, ?, ?)
+"""
+INSERT_ARTIST_TRACKS = """
+INSERT OR IGNORE INTO artist_tracks (artist_id, track_id, is_primary) VALUES (?, ?, ?)
+"""
+# Only fill a missing MBID, and never take one another row has (it is UNIQUE).
+SET_MBID = """
+UPDATE {table} SET musicbrainz_id = ?1 WHERE id = ?2 AND musicbrainz_id IS NULL
+AND NOT EXISTS (SELECT 1 FROM {table} WHERE musicbrainz_id = ?1)
+"""
+SET_DURATION = "UPDATE tracks SET duration = ? WHERE id = ? AND duration = 0"
+INSERT_LISTENS = """
+INSERT OR IGNORE INTO listens (track_id, listened_at, user_id, client) VALUES (?, ?, ?, ?)
+"""
+UPSERT_LOOKUPS = """
+INSERT INTO track_lookup (lookup_key, artist_id, album_id, track_id) VALUES (?, ?, ?, ?)
+ON CONFLICT (lookup_key) DO UPDATE SET artist_id = excluded.artist_id,
+    album_id = excluded.album_id, track_id = excluded.track_id
+"""
