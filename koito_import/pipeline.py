@@ -85,10 +85,19 @@ def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
 def _run(options: ImportOptions, reporter: Reporter) -> Summary:
     started = time.monotonic()
     summary = Summary(database=options.db.display(), dry_run=options.dry_run)
+    reporter.stage("checking database")
+    current = schema.check_usable(options.db)  # a database problem shows before the input
+    rehearse_on_server = options.dry_run and options.db.kind == "postgresql"
+    if rehearse_on_server and current.state != "ready":
+        raise schema.SchemaError(
+            f"{options.db.display()} is not ready for imports ({current.state}); "
+            "a dry run changes nothing, so run `koito-import db upgrade` first"
+        )
     reporter.stage("checking input")
     checked = _check_input(options)
-    reporter.stage("checking database")
-    _prepare_schema(options, summary, reporter)
+    if not rehearse_on_server:
+        for action in schema.ensure_ready(options.db):
+            _note(summary, reporter, action)
     store = open_store(options.db, options.workers, rehearsal=options.dry_run)
     try:
         with store.import_lock(options.wait_s):
@@ -101,19 +110,6 @@ def _run(options: ImportOptions, reporter: Reporter) -> Summary:
         store.close()
         summary.elapsed_s = time.monotonic() - started
     return summary
-
-
-def _prepare_schema(options: ImportOptions, summary: Summary, reporter: Reporter) -> None:
-    if options.dry_run and options.db.kind == "postgresql":
-        state = schema.status(options.db)
-        if state.state != "ready":
-            raise schema.SchemaError(
-                f"{options.db.display()} is not ready for imports ({state.state}); "
-                "a dry run changes nothing, so run `koito-import db upgrade` first"
-            )
-        return
-    for action in schema.ensure_ready(options.db):
-        _note(summary, reporter, action)
 
 
 def _note(summary: Summary, reporter: Reporter, text: str) -> None:

@@ -133,6 +133,13 @@ def upgrade(db: Database) -> list[str]:
     return _actions(before, after, db.kind)
 
 
+def check_usable(db: Database) -> SchemaStatus:
+    """Where the database stands, read-only; refuse one that is not (or cannot be) Koito's."""
+    current = status(db)
+    _refuse_unusable(current)
+    return current
+
+
 def ensure_ready(db: Database) -> list[str]:
     """What an import calls before writing: [] when the database is ready already."""
     current = status(db)

@@ -198,7 +198,8 @@ JSON_ERRORS = (ijson.JSONError, UnicodeDecodeError)
 _SURROGATE_ESCAPE = re.compile(
     rb"(?<!\\)((?:\\\\)*)(\\u[dD][89a-fA-F][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
 )
-_HIGH_ESCAPE_AT_END = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}\Z")
+_HIGH_ESCAPE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
+BACKSLASH = ord("\\")
 _LONGEST_PAIR = 12  # bytes of r"\ud83d\ude00"
 
 
@@ -235,9 +236,11 @@ def _safe_end(data: bytes) -> int:
     cut = data.find(b"\\", max(0, len(data) - _LONGEST_PAIR))
     if cut < 0:
         cut = len(data)
-    if _HIGH_ESCAPE_AT_END.search(data, 0, cut):  # its low half may start at the cut
+    if cut >= 6 and _HIGH_ESCAPE.match(data, cut - 6, cut):  # its low half may follow
         cut -= 6
-    return len(data[:cut].rstrip(b"\\"))
+    while cut and data[cut - 1] == BACKSLASH:
+        cut -= 1
+    return cut
 
 
 def _repair_surrogates(data: bytes) -> bytes:
