@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -17,8 +18,9 @@ import pytest
 # `bench` lives beside the package, not in it; plain `pytest` puts only tests/ on the path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import generate
-from bench.generate import SHAPES, Shape, build_catalog, scale
+from bench import generate, history, inputs, shapes
+from bench.catalog import build_catalog
+from bench.shapes import SHAPES, Shape, scale
 
 SMALL = scale(SHAPES["seed-49k"], 500 / 49_050)
 SMALL_LIBRARY = scale(SHAPES["library-346k"], 1_500 / 346_631)
@@ -137,13 +139,13 @@ def small_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def test_reference_shapes_match_the_spec() -> None:
-    assert generate.EXPECTED["seed-49k"] == {
+    assert shapes.EXPECTED["seed-49k"] == {
         "inserted": 49_050,
         "artists_created": 5_589,
         "releases_created": 2_628,
         "tracks_created": 12_000,
     }
-    assert generate.EXPECTED["library-346k"] == {
+    assert shapes.EXPECTED["library-346k"] == {
         "inserted": 346_631,
         "artists_created": 17_242,
         "releases_created": 39_149,
@@ -189,8 +191,8 @@ def test_maloja_file(small_files: dict[str, Path]) -> None:
     assert len(scrobbles) == SMALL.listens
     times = [s["time"] for s in scrobbles]
     assert all(a < b for a, b in pairwise(times))
-    assert times[0] >= generate.START
-    assert generate.END - 365 * 86_400 < times[-1] < generate.END + 30 * 86_400
+    assert times[0] >= history.START
+    assert history.END - 365 * 86_400 < times[-1] < history.END + 30 * 86_400
     tracks = [s["track"] for s in scrobbles]
     assert any(t["album"] is None for t in tracks)
     assert any(len(t["artists"]) > 1 and " • " in t["artists"][-1] for t in tracks)
@@ -264,4 +266,21 @@ def test_scale_keeps_shapes_feasible() -> None:
     assert tiny.tracks <= tiny.listens and tiny.albums <= tiny.tracks
     catalog = build_catalog(tiny)
     assert len(catalog.tracks) == tiny.tracks
-    assert generate.with_listens(SHAPES["library-346k"], 1_000_000).listens == 1_000_000
+    assert shapes.with_listens(SHAPES["library-346k"], 1_000_000).listens == 1_000_000
+
+
+def test_input_cache_key_covers_every_generator_module() -> None:
+    """Editing any module the generator imports must change the key of the cached inputs."""
+    listing = (
+        "import sys, bench.generate\nprint(*(m for m in sys.modules if m.split('.')[0] == 'bench'))"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", listing],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout.split()
+    packages = {"bench", "bench.writers"}  # their __init__ files hold docstrings only
+    hashed = {module.__name__ for module in inputs.GENERATOR_MODULES}
+    assert hashed == set(imported) - packages
