@@ -1,3 +1,3 @@
-from koito_import.cli import app
+from koito_import.cli import main
 
-app(prog_name="koito-import")
+main()

@@ -285,3 +285,12 @@ def db_upgrade(db: DbOpt = None) -> None:
             out.print(f"{database.display()}: {action}")
     except (StoreError, DatabaseChoiceError) as exc:
         _fail(Exit.DATABASE, str(exc))
+
+
+def main() -> None:
+    """The console script: a Ctrl-C even before the first batch exits 130, not a traceback."""
+    try:
+        app(prog_name="koito-import")
+    except KeyboardInterrupt:
+        err.print("koito-import: interrupted (Ctrl-C) before anything was written")
+        sys.exit(int(Exit.INTERRUPTED))

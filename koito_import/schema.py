@@ -101,6 +101,8 @@ def _script() -> ScriptDirectory:
 
 def status(db: Database) -> SchemaStatus:
     if db.kind == "sqlite" and not db.path.exists():
+        if not db.path.parent.is_dir():
+            raise SchemaError(f"{db.display()}: directory {db.path.parent} does not exist")
         return SchemaStatus(db.display(), "missing", None, None, False)
     with _connect(db, write=False) as conn:
         return _inspect(conn, db)
@@ -228,8 +230,6 @@ def _koito_problem(inspector: sa.Inspector, status: SchemaStatus, kind: str) -> 
 
 def _prepare_sqlite_file(db: Database) -> None:
     """Create the file if needed and switch it to WAL, which Koito expects and uses."""
-    if not db.path.parent.is_dir():
-        raise SchemaError(f"{db.display()}: directory {db.path.parent} does not exist")
     # journal_mode cannot change inside a transaction, so not through the engine.
     try:
         raw = sqlite3.connect(db.path, timeout=30)

@@ -483,21 +483,23 @@ def _not_koito(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-BAD_DATABASES: dict[str, tuple[Callable[[pytest.FixtureRequest, Path], str], str]] = {
-    "unreachable PostgreSQL": (
+BAD_DATABASES = [
+    pytest.param(
         lambda r, d: "postgresql://postgres@127.0.0.1:1/x",
         "PostgreSQL postgresql://postgres@127.0.0.1:1/x: connection failed",
+        id="unreachable PostgreSQL",
     ),
-    "wrong database name": (_missing_pg_database, "does not exist"),
-    "SQLite file in a missing directory": (
+    pytest.param(_missing_pg_database, "does not exist", id="wrong database name"),
+    pytest.param(
         lambda r, d: f"sqlite:///{d}/missing/koito.db",
         "missing does not exist",
+        id="SQLite file in a missing directory",
     ),
-    "SQLite database that is not Koito's": (_not_koito, "it is not Koito's database"),
-}
+    pytest.param(_not_koito, "it is not Koito's database", id="SQLite database not Koito's"),
+]
 
 
-@pytest.mark.parametrize("make_url, says", BAD_DATABASES.values(), ids=BAD_DATABASES.keys())
+@pytest.mark.parametrize("make_url, says", BAD_DATABASES)
 def test_a_database_problem_exits_4_naming_the_database(
     request: pytest.FixtureRequest,
     tmp_path: Path,
@@ -512,6 +514,9 @@ def test_a_database_problem_exits_4_naming_the_database(
     shown = url.removeprefix("sqlite:///")
     assert shown in reason
     assert str(GOOD_EXPORT) not in reason  # the input is fine; the database is the problem
+    # The database is checked before the input is read: a missing file is not even noticed.
+    no_input = cli("maloja", tmp_path / "nope.json", db=url)
+    assert_one_line_failure(no_input, EXIT_DATABASE, says)
 
 
 # --- Ctrl-C ------------------------------------------------------------------------------

@@ -79,9 +79,24 @@ def test_two_imports_at_once_give_the_same_database_as_one(
     import_files(alone, "maloja", export, batch_size=100)
 
     runs = [
-        subprocess.Popen([*CLI, "maloja", str(export), "--db", _db_arg(racing), "--batch-size",
-                          "100", "--wait", "60", "--json", "--quiet"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [
+                *CLI,
+                "maloja",
+                str(export),
+                "--db",
+                _db_arg(racing),
+                "--batch-size",
+                "100",
+                "--wait",
+                "60",
+                "--json",
+                "--quiet",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     results = [(p.wait(120), json.loads(p.stdout.read())) for p in runs]  # type: ignore[union-attr]
@@ -99,8 +114,7 @@ def test_sigkill_at_any_moment_then_rerun_gives_the_uninterrupted_database(
     expected, crashed = fresh_db(backend), fresh_db(backend)
     import_files(expected, "maloja", export, batch_size=50)
 
-    args = [*CLI, "maloja", str(export), "--db", _db_arg(crashed), "--batch-size", "50",
-            "--quiet"]
+    args = [*CLI, "maloja", str(export), "--db", _db_arg(crashed), "--batch-size", "50", "--quiet"]
     victim = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(kill_after_s)
     os.kill(victim.pid, signal.SIGKILL)
@@ -119,7 +133,13 @@ def _write_export(path: Path, count: int) -> Path:
         artists = [feature, f"{main} • {feature}"] if i % 4 == 0 else [main]
         album = None if i % 9 == 0 else {"albumtitle": f"Album {i % 41}", "artists": [main]}
         track = {"artists": artists, "title": f"Lied {i % 211}", "album": album, "length": None}
-        scrobbles.append({"time": 1_600_000_000 + 60 * i, "track": track, "duration": None,
-                          "origin": "client:test"})
+        scrobbles.append(
+            {
+                "time": 1_600_000_000 + 60 * i,
+                "track": track,
+                "duration": None,
+                "origin": "client:test",
+            }
+        )
     path.write_text(json.dumps({"maloja": {"export_time": 1}, "scrobbles": scrobbles}))
     return path
