@@ -141,6 +141,9 @@ def _register(source: str) -> None:
     app.command(source)(command)
 
 
+RERUN = "run the same command again to finish"
+
+
 def _run(source: str, *, debug: bool = False, **kwargs: Any) -> None:
     try:
         options = _options(source, **kwargs)
@@ -167,9 +170,6 @@ def _run(source: str, *, debug: bool = False, **kwargs: Any) -> None:
             f"interrupted (Ctrl-C): stopped after the last whole batch, "
             f"{summary.inserted:,} listens inserted; {RERUN}",
         )
-
-
-RERUN = "run the same command again to finish"
 
 
 def _options(source: str, **kw: Any) -> ImportOptions:

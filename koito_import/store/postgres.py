@@ -82,7 +82,7 @@ class PostgresStore:
             self._locker.execute(q.UNLOCK, (LOCK_KEY,))
 
     def user(self, username: str | None, default_username: str, default_password: str) -> User:
-        with self._writer.transaction():
+        with self._errors("reading users from"), self._writer.transaction():
             if username:
                 row = self._writer.execute(q.USER_NAMED, (username.lower(),)).fetchone()
                 if row is None:
@@ -133,10 +133,19 @@ class PostgresStore:
         return [TrackRow(r[0], r[1], r[2], r[3], set(r[4]), r[5]) for r in _unique_ids(rows)]
 
     def _query(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        if self.rehearsal:
-            return self._writer.execute(sql, params).fetchall()
-        with self._pool.connection() as conn:
-            return conn.execute(sql, params).fetchall()
+        with self._errors("reading from"):
+            if self.rehearsal:
+                return self._writer.execute(sql, params).fetchall()
+            with self._pool.connection() as conn:
+                return conn.execute(sql, params).fetchall()
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Driver errors become one-line StoreErrors naming the database."""
+        try:
+            yield
+        except psycopg.Error as exc:
+            raise StoreError(f"{doing} {self.description} failed: {_first_line(exc)}") from exc
 
     def _spread(
         self, sql: str, keys: list[T], params: Callable[[list[T]], tuple[Any, ...]]
@@ -154,16 +163,13 @@ class PostgresStore:
     # -- writing --
 
     def write(self, batch: BatchWrite) -> int:
-        try:
-            with self._writer.transaction():
-                self._writer.execute(q.CLEAR_TEMP_TABLES)
-                refs = self._allocate(batch)
-                _copy_entities(self._writer, batch, refs)
-                _apply_updates(self._writer, batch, refs)
-                inserted = _copy_listens(self._writer, batch, refs)
-                _copy_lookups(self._writer, batch, refs)
-        except psycopg.Error as exc:
-            raise StoreError(f"writing to {self.description} failed: {_first_line(exc)}") from exc
+        with self._errors("writing to"), self._writer.transaction():
+            self._writer.execute(q.CLEAR_TEMP_TABLES)
+            refs = self._allocate(batch)
+            _copy_entities(self._writer, batch, refs)
+            _apply_updates(self._writer, batch, refs)
+            inserted = _copy_listens(self._writer, batch, refs)
+            _copy_lookups(self._writer, batch, refs)
         return inserted
 
     def _allocate(self, batch: BatchWrite) -> RefMap:

@@ -1,0 +1,168 @@
+"""The fields of one exported listen, cleaned and checked: names, MBIDs, durations and
+times. A listen that cannot be used raises SkipItem, which the reader turns into a Skip."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from koito_import.model import Scrobble, Skip
+from koito_import.sources.base import Item
+
+# Postgres refuses btree index rows over 2704 bytes and aliases are part of a primary key:
+# 500 characters stay below that even when every character takes 4 bytes in UTF-8.
+MAX_NAME_CHARS = 500
+# Clocks of scrobbling devices drift; a listen more than a day in the future is an error.
+FUTURE_SLACK_S = 86_400
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Longer than a week is a broken value, not a track (and would overflow Koito's int column).
+MAX_DURATION_S = 7 * 86_400
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+class SkipItem(Exception):
+    """Raised inside a reader's item conversion; becomes a Skip with this reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def convert_each(
+    raws: Iterable[Any], convert: Callable[[Any], Scrobble], label: str
+) -> Iterator[Item]:
+    """Each raw item as a Scrobble, or as a Skip at "`label` #n" (counted from 1)."""
+    for index, raw in enumerate(raws, 1):
+        try:
+            yield convert(raw)
+        except SkipItem as skip:
+            yield Skip(skip.reason, f"{label} #{index}")
+
+
+def clean_text(value: Any) -> str | None:
+    """A usable name, or None: not text, or blank. NULs go (Postgres text rejects them),
+    lone surrogates become U+FFFD (they cannot be encoded), overlong names are cut."""
+    if not isinstance(value, str):
+        return None
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if not value.isascii() and _SURROGATES.search(value):
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if not value.strip():
+        return None
+    return value[:MAX_NAME_CHARS]
+
+
+def required_text(mapping: Mapping[str, Any], key: str, what: str) -> str:
+    value = mapping.get(key)
+    text = clean_text(value)
+    if text is not None:
+        return text
+    if value is None or isinstance(value, str):
+        raise SkipItem(f"no {what}")
+    raise SkipItem(f"{what} is not text")
+
+
+def optional_text(mapping: Mapping[str, Any], key: str) -> str:
+    return clean_text(mapping.get(key)) or ""
+
+
+def text_list(values: Any) -> list[str]:
+    if not isinstance(values, list):
+        return []
+    return [t for t in (clean_text(v) for v in values) if t is not None]
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A nested object, or {} when it is missing, null or of another type."""
+    return value if isinstance(value, dict) else {}
+
+
+def mbid(value: Any) -> str | None:
+    """The canonical lower-case form of a MusicBrainz id; None for anything invalid or nil."""
+    if not isinstance(value, str):
+        return None
+    if _CANONICAL_UUID.match(value):  # nearly every MBID; uuid.UUID is the slow part
+        return None if value == NIL_UUID else value
+    return _parsed_mbid(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_mbid(value: str) -> str | None:
+    try:
+        parsed = uuid.UUID(value.strip())
+    except ValueError:
+        return None
+    return None if parsed.int == 0 else str(parsed)
+
+
+def mbid_list(values: Any) -> list[str]:
+    if not isinstance(values, list):
+        return []
+    found = (mbid(v) for v in values)
+    return list(dict.fromkeys(m for m in found if m is not None))
+
+
+def duration_s(value: Any, per_second: int = 1) -> int:
+    """A track length in whole seconds from a number of `per_second` units; 0 when unknown."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return 0
+    seconds = int(value // per_second)
+    return seconds if 0 <= seconds <= MAX_DURATION_S else 0
+
+
+def checked_unix(value: Any) -> int:
+    """Unix seconds from a number or a string of digits; SkipItem when absent or absurd."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SkipItem("no valid time")
+    if not math.isfinite(value):
+        raise SkipItem("no valid time")
+    return _in_range(math.floor(value))
+
+
+OUT_OF_RANGE = "time out of range"
+
+
+def _in_range(seconds: int) -> int:
+    if seconds <= 0 or seconds > time.time() + FUTURE_SLACK_S:
+        raise SkipItem(OUT_OF_RANGE)
+    return seconds
+
+
+def iso_unix(value: Any) -> int:
+    """Unix seconds from an ISO 8601 / RFC 3339 time ("2025-04-28T21:04:35Z"); naive is UTC."""
+    if not isinstance(value, str):
+        raise SkipItem("no valid time")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise SkipItem("no valid time") from None
+    return _datetime_unix(parsed)
+
+
+def text_unix(value: Any, formats: tuple[str, ...]) -> int:
+    """Unix seconds from a UTC time in one of the strptime formats."""
+    if isinstance(value, str):
+        for fmt in formats:
+            try:
+                return _datetime_unix(datetime.strptime(value.strip(), fmt))
+            except ValueError:
+                continue
+    raise SkipItem("no valid time")
+
+
+def _datetime_unix(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    # Integer arithmetic: floats would turn .999999 into the next second.
+    return _in_range((moment - EPOCH) // timedelta(seconds=1))
