@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from koito_import.dburl import Database
-from koito_import.sources.common import MAX_NAME_CHARS
+from koito_import.sources.fields import MAX_NAME_CHARS
 from tests.conftest import FIXTURES, DatabaseFactory
 from tests.support import catalog, import_files, rows
 

@@ -12,7 +12,7 @@ from source_helpers import FIXTURES, make_zip, read, reasons
 
 from koito_import.sources import SOURCES, detect, expand_inputs, input_size, read_inputs
 from koito_import.sources.base import ByteCounter, InputError, SourceOptions
-from koito_import.sources.common import MAX_NAME_CHARS, clean_text, mbid
+from koito_import.sources.fields import MAX_NAME_CHARS, clean_text, mbid
 
 EXTENDED = FIXTURES / "spotify" / "Streaming_History_Audio_2023-2024_0.json"
 LB_EXPORT = FIXTURES / "listenbrainz" / "export"

@@ -15,32 +15,28 @@ from pathlib import Path
 
 from koito_import.model import Skip
 from koito_import.sources import koito, lastfm, listenbrainz, maloja, spotify
+from koito_import.sources.archives import ZIP_ERRORS, is_zip, member_input, zip_members
 from koito_import.sources.base import ByteCounter, InputError, Item, Reader, SourceOptions
-from koito_import.sources.common import (
-    ZIP_ERRORS,
-    Input,
-    file_input,
-    head_bytes,
-    is_zip,
-    member_input,
-    zip_members,
-)
+from koito_import.sources.inputs import Input, file_input, head_bytes
 
 StreamReader = Callable[[Input, ByteCounter, SourceOptions], Iterator[Item]]
 
-SOURCES: dict[str, Reader] = {
-    "maloja": maloja.read,
-    "spotify": spotify.read,
-    "lastfm": lastfm.read,
-    "listenbrainz": listenbrainz.read,
-    "koito": koito.read,
-}
 # Readers that take any Input (a file or a zip member); maloja's reads paths only.
 _STREAM_READERS: dict[str, StreamReader] = {
     "spotify": spotify.read_input,
     "lastfm": lastfm.read_input,
     "listenbrainz": listenbrainz.read_input,
     "koito": koito.read_input,
+}
+
+
+def _path_reader(read_input: StreamReader) -> Reader:
+    return lambda path, counter, options: read_input(file_input(path), counter, options)
+
+
+SOURCES: dict[str, Reader] = {
+    "maloja": maloja.read,
+    **{source: _path_reader(read_input) for source, read_input in _STREAM_READERS.items()},
 }
 # Which file names (relative paths inside a directory or zip) each source reads.
 ACCEPTS: dict[str, Callable[[str], bool]] = {

@@ -8,22 +8,20 @@ plain fields so the generic pipeline can key and count the listen.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from koito_import.model import Alias, KoitoEntity, KoitoListenEntities, Scrobble, Skip
+from koito_import.model import Alias, KoitoEntity, KoitoListenEntities, Scrobble
 from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
-from koito_import.sources.common import (
-    Input,
+from koito_import.sources.fields import (
     SkipItem,
     clean_text,
+    convert_each,
     duration_s,
-    file_input,
     iso_unix,
-    json_header,
-    json_items,
     mbid,
 )
+from koito_import.sources.inputs import Input
+from koito_import.sources.jsonstream import json_header, json_items
 
 SUPPORTED_VERSION = "1"
 
@@ -32,13 +30,10 @@ def accepts(name: str) -> bool:
     return name.lower().endswith(".json")
 
 
-def read(path: Path, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
-    return read_input(file_input(path), counter, options)
-
-
 def read_input(inp: Input, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
     _check_version(inp)
-    return _listens(inp, counter)
+    raws = json_items(inp, counter, "listens.item")
+    return convert_each(raws, listen_scrobble, f"{inp.name} listen")
 
 
 def _check_version(inp: Input) -> None:
@@ -52,14 +47,6 @@ def _check_version(inp: Input) -> None:
             f'Koito export version "{version}" is not supported; '
             f'koito-import reads version "{SUPPORTED_VERSION}"',
         )
-
-
-def _listens(inp: Input, counter: ByteCounter) -> Iterator[Item]:
-    for index, raw in enumerate(json_items(inp, counter, "listens.item"), 1):
-        try:
-            yield listen_scrobble(raw)
-        except SkipItem as skip:
-            yield Skip(skip.reason, f"{inp.name} listen #{index}")
 
 
 def listen_scrobble(raw: Any) -> Scrobble:

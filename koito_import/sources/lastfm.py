@@ -9,28 +9,26 @@ name→MBID pair, `date.uts` wins over the text date, and the now-playing entry 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from koito_import.model import Scrobble, Skip
 from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
-from koito_import.sources.common import (
+from koito_import.sources.fields import (
     OUT_OF_RANGE,
-    Input,
     SkipItem,
     as_dict,
     checked_unix,
     clean_text,
-    file_input,
+    convert_each,
     iso_unix,
-    json_items,
-    json_layout,
     mbid,
     required_text,
-    text_stream,
     text_unix,
 )
+from koito_import.sources.inputs import Input
+from koito_import.sources.jsonstream import json_items, json_layout
 
 CLIENT = "lastfm"
 TRACK_LISTS = ("track", "recenttracks.track", "item.track", "item.recenttracks.track")
@@ -60,10 +58,6 @@ def accepts(name: str) -> bool:
     return name.lower().endswith((".json", ".csv"))
 
 
-def read(path: Path, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
-    return read_input(file_input(path), counter, options)
-
-
 def read_input(inp: Input, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
     if inp.name.lower().endswith(".csv"):
         return _read_csv(inp, counter)
@@ -80,11 +74,9 @@ def _read_json(inp: Input, counter: ByteCounter) -> Iterator[Item]:
     prefix, event = found
     # The API sends a lone track as an object instead of a one-element list.
     items_prefix = f"{prefix}.item" if event == "start_array" else prefix
-    for index, raw in enumerate(json_items(inp, counter, items_prefix), 1):
-        try:
-            yield track_scrobble(raw)
-        except SkipItem as skip:
-            yield Skip(skip.reason, f"{inp.name} track #{index}")
+    yield from convert_each(
+        json_items(inp, counter, items_prefix), track_scrobble, f"{inp.name} track"
+    )
 
 
 def track_scrobble(raw: Any) -> Scrobble:
@@ -155,7 +147,10 @@ def _scrobble(
 
 def _read_csv(inp: Input, counter: ByteCounter) -> Iterator[Item]:
     with inp.open(counter) as stream:
-        rows = csv.reader(text_stream(stream))
+        # A BOM is dropped and undecodable bytes become U+FFFD.
+        rows = csv.reader(
+            io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+        )
         columns: dict[str, int] | None = None
         while True:
             try:

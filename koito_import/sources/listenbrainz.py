@@ -10,29 +10,26 @@ from `mbid_mapping.artists`. Client = media player, else submission client.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from koito_import.model import Scrobble, Skip
 from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
-from koito_import.sources.common import (
-    Input,
+from koito_import.sources.fields import (
     SkipItem,
     as_dict,
     checked_unix,
     clean_text,
+    convert_each,
     duration_s,
-    file_input,
     iso_unix,
-    json_items,
-    json_layout,
-    jsonl_records,
     mbid,
     mbid_list,
     optional_text,
     required_text,
     text_list,
 )
+from koito_import.sources.inputs import Input
+from koito_import.sources.jsonstream import json_items, json_layout, jsonl_records
 
 # Files of the export that hold no listens.
 IGNORED = {"user.json", "feedback.jsonl", "pinned_recording.jsonl", "pinned_recordings.jsonl"}
@@ -48,10 +45,6 @@ def accepts(name: str) -> bool:
     if parts[-1].endswith(".jsonl") and "listens" in parts[:-1]:
         return True
     return parts[-1].endswith((".json", ".jsonl")) and parts[-1] not in IGNORED
-
-
-def read(path: Path, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
-    return read_input(file_input(path), counter, options)
 
 
 def read_input(inp: Input, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
@@ -90,11 +83,8 @@ def _read_json(inp: Input, counter: ByteCounter) -> Iterator[Item]:
     )
     if found is None:
         raise InputError(inp.name, "not a ListenBrainz export (no list of listens)")
-    for index, raw in enumerate(json_items(inp, counter, f"{found[0]}.item".lstrip(".")), 1):
-        try:
-            yield listen_scrobble(raw)
-        except SkipItem as skip:
-            yield Skip(skip.reason, f"{inp.name} listen #{index}")
+    raws = json_items(inp, counter, f"{found[0]}.item".lstrip("."))
+    yield from convert_each(raws, listen_scrobble, f"{inp.name} listen")
 
 
 def listen_scrobble(raw: Any) -> Scrobble:

@@ -6,16 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from koito_import.model import Scrobble, Skip
+from koito_import.model import Scrobble
 from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
-from koito_import.sources.common import (
-    SkipItem,
-    checked_unix,
-    clean_text,
-    file_input,
-    json_items,
-    json_layout,
-)
+from koito_import.sources.fields import SkipItem, checked_unix, clean_text, convert_each
+from koito_import.sources.inputs import file_input
+from koito_import.sources.jsonstream import json_items, json_layout
 
 FEATURE_JOINER = " • "
 LIST_KEYS = ("scrobbles", "list")
@@ -27,8 +22,8 @@ def read(path: Path, counter: ByteCounter, options: SourceOptions) -> Iterator[I
     found = json_layout(inp, lambda prefix, event: event == "start_array" and prefix in LIST_KEYS)
     if found is None:
         raise InputError(inp.name, 'not a Maloja export (no "scrobbles" or "list" array)')
-    for index, raw in enumerate(json_items(inp, counter, f"{found[0]}.item"), 1):
-        yield to_scrobble(raw, f"{inp.name} scrobble #{index}")
+    raws = json_items(inp, counter, f"{found[0]}.item")
+    yield from convert_each(raws, to_scrobble, f"{inp.name} scrobble")
 
 
 def maloja_artists(artists: list[str]) -> list[str]:
@@ -50,14 +45,7 @@ def unique_ignoring_case(names: list[str]) -> list[str]:
     return out
 
 
-def to_scrobble(raw: Any, where: str) -> Item:
-    try:
-        return _scrobble(raw)
-    except SkipItem as skip:
-        return Skip(skip.reason, where)
-
-
-def _scrobble(raw: Any) -> Scrobble:
+def to_scrobble(raw: Any) -> Scrobble:
     if not isinstance(raw, dict):
         raise SkipItem("not an object")
     track = raw.get("track")

@@ -15,23 +15,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from koito_import.model import Scrobble, Skip
+from koito_import.model import Scrobble
 from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
-from koito_import.sources.common import (
-    Input,
+from koito_import.sources.fields import (
     SkipItem,
+    convert_each,
     duration_s,
-    file_input,
     iso_unix,
-    json_items,
-    json_layout,
     optional_text,
     required_text,
     text_unix,
 )
+from koito_import.sources.inputs import Input
+from koito_import.sources.jsonstream import json_items, json_layout
 
 CLIENT = "spotify"
 DEFAULT_MIN_PLAYED_S = 30
@@ -49,20 +47,12 @@ def accepts(name: str) -> bool:
     return bool(FILE_NAME.match(name.rsplit("/", 1)[-1]))
 
 
-def read(path: Path, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
-    return read_input(file_input(path), counter, options)
-
-
 def read_input(inp: Input, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
     first = json_layout(inp, lambda prefix, event: True)
     if first != ("", "start_array"):
         raise InputError(inp.name, "not a Spotify streaming history (expected a JSON array)")
-    for index, raw in enumerate(json_items(inp, counter, "item"), 1):
-        where = f"{inp.name} item #{index}"
-        try:
-            yield to_scrobble(raw, options)
-        except SkipItem as skip:
-            yield Skip(skip.reason, where)
+    raws = json_items(inp, counter, "item")
+    yield from convert_each(raws, lambda raw: to_scrobble(raw, options), f"{inp.name} item")
 
 
 def to_scrobble(raw: Any, options: SourceOptions) -> Scrobble:
