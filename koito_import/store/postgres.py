@@ -119,7 +119,9 @@ class PostgresStore:
     def fetch_releases(
         self, titled: Collection[tuple[str, int]], mbids: Collection[str]
     ) -> list[ReleaseRow]:
-        rows = self._spread(q.RELEASES_TITLED, list(titled), _split_pairs)
+        # Koito has no btree index on release titles; without hash joins the planner walks
+        # every release of each artist (minutes for prolific artists, seconds this way).
+        rows = self._spread(q.RELEASES_TITLED, list(titled), _split_pairs, hash_joins=True)
         if mbids:
             rows += self._query(q.RELEASES_WITH_MBID, (list(mbids),))
         return [ReleaseRow(r[0], r[1], r[2], set(r[3])) for r in _unique_ids(rows)]
@@ -132,12 +134,14 @@ class PostgresStore:
             rows += self._query(q.TRACKS_WITH_MBID, (list(mbids),))
         return [TrackRow(r[0], r[1], r[2], r[3], set(r[4]), r[5]) for r in _unique_ids(rows)]
 
-    def _query(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    def _query(
+        self, sql: str, params: tuple[Any, ...], hash_joins: bool = False
+    ) -> list[tuple[Any, ...]]:
         with self._errors("reading from"):
             if self.rehearsal:
-                return self._writer.execute(sql, params).fetchall()
+                return _run_query(self._writer, sql, params, hash_joins)
             with self._pool.connection() as conn:
-                return conn.execute(sql, params).fetchall()
+                return _run_query(conn, sql, params, hash_joins)
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
@@ -148,7 +152,11 @@ class PostgresStore:
             raise StoreError(f"{doing} {self.description} failed: {_first_line(exc)}") from exc
 
     def _spread(
-        self, sql: str, keys: list[T], params: Callable[[list[T]], tuple[Any, ...]]
+        self,
+        sql: str,
+        keys: list[T],
+        params: Callable[[list[T]], tuple[Any, ...]],
+        hash_joins: bool = False,
     ) -> list[tuple[Any, ...]]:
         """Run `sql` over `keys` in chunks, on as many pooled connections as there are workers."""
         if not keys:
@@ -156,8 +164,8 @@ class PostgresStore:
         size = max(CHUNK, -(-len(keys) // self.workers))
         chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
         if len(chunks) == 1:
-            return self._query(sql, params(chunks[0]))
-        results = self._executor.map(lambda c: self._query(sql, params(c)), chunks)
+            return self._query(sql, params(chunks[0]), hash_joins)
+        results = self._executor.map(lambda c: self._query(sql, params(c), hash_joins), chunks)
         return [row for rows in results for row in rows]
 
     # -- writing --
@@ -256,6 +264,16 @@ def _copy_lookups(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) -> 
             ),
         )
         conn.execute(q.UPSERT_LOOKUPS)
+
+
+def _run_query(
+    conn: psycopg.Connection, sql: str, params: tuple[Any, ...], hash_joins: bool
+) -> list[tuple[Any, ...]]:
+    if not hash_joins:
+        return conn.execute(sql, params).fetchall()
+    with conn.transaction():
+        conn.execute("SET LOCAL enable_nestloop = off")
+        return conn.execute(sql, params).fetchall()
 
 
 def _split_pairs(pairs: list[tuple[str, int]]) -> tuple[list[str], list[int]]:
