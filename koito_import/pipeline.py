@@ -2,7 +2,7 @@
 
 A reader thread streams the input, normalizes it and cuts it into batches, handing them over
 a small bounded queue, so parsing overlaps with the database work of the previous batch.
-The main thread resolves each batch (catalog.resolver) and writes it in one transaction, so a
+The main thread plans each batch (catalog.batch) and writes it in one transaction, so a
 crash at any moment leaves only whole batches behind and the same command completes the job.
 """
 

@@ -119,6 +119,8 @@ class Resolver:
             found = [self._koito_artist(view, a) for a in s.koito.artists]
         else:
             found = self._credited_artists(view, s)
+        if not found:  # e.g. "(feat. )": parsing left no name, so the credit is the name
+            found = self._match_names(view, [s.artist.strip() or s.artist], [])
         return list({a.id: a for a in found}.values())  # one artist credited twice counts once
 
     def _credited_artists(self, view: CatalogView, s: Scrobble) -> list[ArtistRow]:
