@@ -707,3 +707,32 @@ def test_cli_auto_detects_the_source(
     )
     assert summary["read"] == inserted + summary["skipped"]
     assert summary["user"] == "admin"
+
+
+def test_koito_listen_without_album_alias_gets_the_track_title_as_album(
+    any_db: Database, tmp_path: Path
+) -> None:
+    listen = {
+        "listened_at": "2024-05-01T10:00:00Z",
+        "client": "test",
+        "track": {"mbid": None, "duration": 200,
+                  "aliases": [{"alias": "Sólo", "source": "Canonical", "is_primary": True}]},
+        "album": {"image_url": "", "mbid": None, "aliases": [], "various_artists": False},
+        "artists": [
+            {"image_url": "", "mbid": None, "is_primary": True,
+             "aliases": [{"alias": "Ñandú", "source": "Canonical", "is_primary": True}]},
+            {"image_url": "", "mbid": None, "is_primary": False,
+             "aliases": [{"alias": "no primary", "source": "User", "is_primary": False}]},
+        ],
+    }  # fmt: skip
+    export = tmp_path / "koito_export.json"
+    export.write_text(json.dumps({"version": "1", "user": "admin", "listens": [listen]}))
+
+    assert import_files(any_db, "koito", export).inserted == 1
+    assert rows(
+        any_db,
+        """SELECT r.title FROM tracks_with_title t
+        JOIN releases_with_title r ON r.id = t.release_id""",
+    ) == [("Sólo",)]
+    assert rows(any_db, "SELECT name FROM artists_with_name") == [("Ñandú",)]
+    assert rows(any_db, "SELECT count(*) FROM artists") == [(1,)]

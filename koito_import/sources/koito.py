@@ -58,6 +58,8 @@ def listen_scrobble(raw: Any) -> Scrobble:
     artists = _artists(raw.get("artists"))
     if not track.name:
         raise SkipItem("track has no primary alias")
+    if not album.name:  # as for any scrobble with no album, the track title names it
+        album.aliases.insert(0, Alias(track.name, "Canonical", True))
     names = list(dict.fromkeys(a.name for a in artists if a.name))
     return Scrobble(
         artist=artists[0].name,
@@ -85,7 +87,7 @@ def _artists(value: Any) -> list[KoitoEntity]:
     artists = [_entity(a, "artist") for a in raw_artists]
     if not artists or not artists[0].name:
         raise SkipItem("artist has no primary alias")
-    return artists
+    return [a for a in artists if a.name]  # Koito cannot name one without a primary alias
 
 
 def _entity(value: Any, what: str) -> KoitoEntity:
