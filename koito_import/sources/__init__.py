@@ -8,12 +8,9 @@ source ignores are counted as done when they are passed over, so progress ends a
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from koito_import.model import Skip
 from koito_import.sources import koito, lastfm, listenbrainz, maloja, spotify
 from koito_import.sources.archives import ZIP_ERRORS, is_zip, member_input, zip_members
 from koito_import.sources.base import ByteCounter, InputError, Item, Reader, SourceOptions
@@ -21,8 +18,9 @@ from koito_import.sources.inputs import Input, file_input, head_bytes
 
 StreamReader = Callable[[Input, ByteCounter, SourceOptions], Iterator[Item]]
 
-# Readers that take any Input (a file or a zip member); maloja's reads paths only.
+# Every reader takes any Input: a file or a zip member.
 _STREAM_READERS: dict[str, StreamReader] = {
+    "maloja": maloja.read_input,
     "spotify": spotify.read_input,
     "lastfm": lastfm.read_input,
     "listenbrainz": listenbrainz.read_input,
@@ -35,12 +33,11 @@ def _path_reader(read_input: StreamReader) -> Reader:
 
 
 SOURCES: dict[str, Reader] = {
-    "maloja": maloja.read,
-    **{source: _path_reader(read_input) for source, read_input in _STREAM_READERS.items()},
+    source: _path_reader(read_input) for source, read_input in _STREAM_READERS.items()
 }
 # Which file names (relative paths inside a directory or zip) each source reads.
 ACCEPTS: dict[str, Callable[[str], bool]] = {
-    "maloja": lambda name: name.lower().endswith(".json"),
+    "maloja": maloja.accepts,
     "spotify": spotify.accepts,
     "lastfm": lastfm.accepts,
     "listenbrainz": listenbrainz.accepts,
@@ -117,34 +114,9 @@ def _read_zip(
             continue
         inp = member_input(path, info)
         try:
-            yield from _read_member(source, inp, counter, options)
+            yield from _STREAM_READERS[source](inp, counter, options)
         except ZIP_ERRORS as exc:
             raise InputError(inp.name, f"damaged zip member ({exc})") from exc
-
-
-def _read_member(
-    source: str, inp: Input, counter: ByteCounter, options: SourceOptions
-) -> Iterator[Item]:
-    if source in _STREAM_READERS:
-        return _STREAM_READERS[source](inp, counter, options)
-    return _via_temp_file(SOURCES[source], inp, counter, options)
-
-
-def _via_temp_file(
-    reader: Reader, inp: Input, counter: ByteCounter, options: SourceOptions
-) -> Iterator[Item]:
-    """For a reader that wants a path: copy the member out, and name it in messages."""
-    with tempfile.TemporaryDirectory(prefix="koito-import-") as folder:
-        target = Path(folder) / "member.json"
-        with inp.open(counter) as member, target.open("wb") as copy:
-            shutil.copyfileobj(member, copy)
-        try:
-            for item in reader(target, ByteCounter(), options):
-                if isinstance(item, Skip):
-                    item = Skip(item.reason, item.where.replace(str(target), inp.name))
-                yield item
-        except InputError as exc:
-            raise InputError(exc.where.replace(str(target), inp.name), exc.problem) from exc
 
 
 # --- detection -----------------------------------------------------------------------------

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from koito_import.model import Scrobble
 from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
 from koito_import.sources.fields import SkipItem, checked_unix, clean_text, convert_each
-from koito_import.sources.inputs import file_input
+from koito_import.sources.inputs import Input
 from koito_import.sources.jsonstream import json_items, json_layout
 
 FEATURE_JOINER = " • "
 LIST_KEYS = ("scrobbles", "list")
 
 
-def read(path: Path, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
-    inp = file_input(path)
+def accepts(name: str) -> bool:
+    return name.lower().endswith(".json")
+
+
+def read_input(inp: Input, counter: ByteCounter, options: SourceOptions) -> Iterator[Item]:
     # Which of Maloja's two forms this is; the header before the list is small.
     found = json_layout(inp, lambda prefix, event: event == "start_array" and prefix in LIST_KEYS)
     if found is None:
