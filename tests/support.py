@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,21 @@ from koito_import.dburl import Database
 from koito_import.pipeline import ImportOptions, run_import
 from koito_import.progress import QuietReporter
 from koito_import.summary import Summary
+
+CLI = [sys.executable, "-m", "koito_import"]
+
+
+def db_arg(db: Database) -> str:
+    """The --db value naming `db`."""
+    return db.url if db.kind == "postgresql" else f"sqlite:///{db.path}"
+
+
+def cli(*args: str | Path, db: Database | str) -> subprocess.CompletedProcess[str]:
+    """The command line as cron runs it: a child process, no terminal."""
+    target = db if isinstance(db, str) else db_arg(db)
+    return subprocess.run(
+        [*CLI, *map(str, args), "--db", target], capture_output=True, text=True, timeout=120
+    )
 
 
 def import_files(db: Database, source: str, *paths: Path, **options: Any) -> Summary:

@@ -23,9 +23,8 @@ import pytest
 from koito_import.dburl import Database
 from koito_import.sources.fields import MAX_NAME_CHARS
 from tests.conftest import FIXTURES, DatabaseFactory
-from tests.support import catalog, import_files, rows
+from tests.support import CLI, catalog, cli, db_arg, import_files, rows
 
-CLI = [sys.executable, "-m", "koito_import"]
 GOOD_EXPORT = FIXTURES / "maloja" / "export.json"
 SPOTIFY_HISTORY = FIXTURES / "spotify" / "StreamingHistory_music_0.json"
 LASTFM_CSV = FIXTURES / "lastfm" / "scrobbles.csv"
@@ -45,18 +44,6 @@ EXIT_BAD_INPUT, EXIT_DATABASE, EXIT_INTERRUPTED = 3, 4, 130
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def db_arg(db: Database) -> str:
-    return db.url if db.kind == "postgresql" else f"sqlite:///{db.path}"
-
-
-def cli(*args: str | Path, db: Database | str) -> subprocess.CompletedProcess[str]:
-    """The command line as cron runs it: a child process, no terminal."""
-    target = db if isinstance(db, str) else db_arg(db)
-    return subprocess.run(
-        [*CLI, *map(str, args), "--db", target], capture_output=True, text=True, timeout=120
-    )
 
 
 def assert_one_line_failure(

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,20 +15,9 @@ from koito_import import schema
 from koito_import.dburl import Database
 from koito_import.store import open_store
 from tests.conftest import FIXTURES, DatabaseFactory
-from tests.support import catalog, import_files, value
+from tests.support import CLI, catalog, cli, db_arg, import_files, value
 
 EXPORT = FIXTURES / "maloja" / "export.json"
-CLI = [sys.executable, "-m", "koito_import"]
-
-
-def _db_arg(db: Database) -> str:
-    return db.url if db.kind == "postgresql" else f"sqlite:///{db.path}"
-
-
-def cli(*args: str, db: Database) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *args, "--db", _db_arg(db)], capture_output=True, text=True, timeout=120
-    )
 
 
 def test_dry_run_reports_what_an_import_would_do_and_writes_nothing(any_db: Database) -> None:
@@ -85,7 +73,7 @@ def test_two_imports_at_once_give_the_same_database_as_one(
                 "maloja",
                 str(export),
                 "--db",
-                _db_arg(racing),
+                db_arg(racing),
                 "--batch-size",
                 "100",
                 "--wait",
@@ -114,7 +102,7 @@ def test_sigkill_at_any_moment_then_rerun_gives_the_uninterrupted_database(
     expected, crashed = fresh_db(backend), fresh_db(backend)
     import_files(expected, "maloja", export, batch_size=50)
 
-    args = [*CLI, "maloja", str(export), "--db", _db_arg(crashed), "--batch-size", "50", "--quiet"]
+    args = [*CLI, "maloja", str(export), "--db", db_arg(crashed), "--batch-size", "50", "--quiet"]
     victim = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(kill_after_s)
     os.kill(victim.pid, signal.SIGKILL)
