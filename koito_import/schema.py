@@ -8,6 +8,7 @@ them on an existing Koito database creates only what is missing.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -234,11 +235,24 @@ def _prepare_sqlite_file(db: Database) -> None:
     try:
         raw = sqlite3.connect(db.path, timeout=30)
         try:
-            raw.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(raw)
         finally:
             raw.close()
     except sqlite3.Error as exc:
         raise SchemaError(f"{db.display()}: {_one_line(exc)}") from None
+
+
+def _switch_to_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """SQLite answers "locked" at once, without its busy timeout, when another connection
+    (a second import creating the same file) holds it while the mode changes: so wait here."""
+    deadline = time.monotonic() + wait_s
+    while conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextmanager
