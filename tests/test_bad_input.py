@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from bench.pgserver import database_url
 from koito_import.dburl import Database
 from koito_import.sources.fields import MAX_NAME_CHARS
 from tests.conftest import FIXTURES, DatabaseFactory
@@ -460,7 +461,7 @@ def test_broken_names_are_cleaned_and_imported(
 
 def _missing_pg_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     server = request.getfixturevalue("pg_server")
-    return server.rsplit("/", 1)[0] + f"/no_such_db_{uuid.uuid4().hex[:8]}"
+    return database_url(server, f"no_such_db_{uuid.uuid4().hex[:8]}")
 
 
 def _not_koito(request: pytest.FixtureRequest, tmp_path: Path) -> str:

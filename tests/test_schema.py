@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bench.pgserver import database_url
 from koito_import import schema
 from koito_import.dburl import Database
 from koito_import.schema import SchemaError
@@ -439,7 +440,7 @@ def test_sqlite_in_a_missing_directory_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("make_url", [
     lambda server: "postgresql://koito:secret@127.0.0.1:1/koito",  # nothing listens there
-    lambda server: server.rsplit("/", 1)[0] + "/koito_no_such_database",
+    lambda server: database_url(server, "koito_no_such_database"),
 ])  # fmt: skip
 def test_unreachable_postgresql_is_one_line_naming_the_database(pg_server: str, make_url) -> None:
     db = Database("postgresql", make_url(pg_server))
