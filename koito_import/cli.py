@@ -218,7 +218,7 @@ def _options(source: str, **kw: Any) -> ImportOptions:
 def _import(options: ImportOptions, as_json: bool, quiet: bool) -> Summary:
     if not quiet:
         verb = "Checking against" if options.dry_run else "Importing into"
-        err.print(f"koito-import: {verb} {escape(options.db.display())}")
+        err.print(f"koito-import: {verb} {escape(options.db.display())}", soft_wrap=True)
     reporter = _reporter(quiet)
     try:
         summary = run_import(options, reporter)
@@ -271,7 +271,7 @@ def db_status(db: DbOpt = None) -> None:
     """Say whether the database is Koito's and ready for imports."""
     try:
         database = choose_database(db)
-        out.print(schema.status(database).describe())
+        out.print(escape(schema.status(database).describe()), soft_wrap=True)
     except (StoreError, DatabaseChoiceError) as exc:
         _fail(Exit.DATABASE, str(exc))
 
@@ -282,7 +282,7 @@ def db_upgrade(db: DbOpt = None) -> None:
     try:
         database = choose_database(db)
         for action in schema.upgrade(database):
-            out.print(f"{database.display()}: {action}")
+            out.print(escape(f"{database.display()}: {action}"), soft_wrap=True)
     except (StoreError, DatabaseChoiceError) as exc:
         _fail(Exit.DATABASE, str(exc))
 
