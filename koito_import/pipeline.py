@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -73,16 +74,8 @@ class _Stop:
 
 def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
     """Import `options.paths` into `options.db`; a dry run writes into a throw-away copy
-    (SQLite) or a transaction that is rolled back (PostgreSQL)."""
-    if options.dry_run and options.db.kind == "sqlite":
-        with sqlite_rehearsal_copy(options.db) as copy:
-            summary = _run(replace(options, db=copy), reporter)
-        summary.database = options.db.display()
-        return summary
-    return _run(options, reporter)
-
-
-def _run(options: ImportOptions, reporter: Reporter) -> Summary:
+    (SQLite) or a transaction that is rolled back (PostgreSQL), after the same checks of the
+    database and the input as a real run."""
     started = time.monotonic()
     summary = Summary(database=options.db.display(), dry_run=options.dry_run)
     reporter.stage("checking database")
@@ -95,6 +88,26 @@ def _run(options: ImportOptions, reporter: Reporter) -> Summary:
         )
     reporter.stage("checking input")
     checked = _check_input(options)
+    with _target(options) as target:
+        _write(replace(options, db=target), summary, reporter, checked, rehearse_on_server)
+    summary.elapsed_s = time.monotonic() - started
+    return summary
+
+
+def _target(options: ImportOptions) -> AbstractContextManager[Database]:
+    """Where the import writes: the database, or for a SQLite dry run a private copy of it."""
+    if options.dry_run and options.db.kind == "sqlite":
+        return sqlite_rehearsal_copy(options.db)
+    return nullcontext(options.db)
+
+
+def _write(
+    options: ImportOptions,
+    summary: Summary,
+    reporter: Reporter,
+    checked: list[Item] | None,
+    rehearse_on_server: bool,
+) -> None:
     if not rehearse_on_server:
         for action in schema.ensure_ready(options.db):
             _note(summary, reporter, action)
@@ -108,8 +121,6 @@ def _run(options: ImportOptions, reporter: Reporter) -> Summary:
             _import_batches(options, store, user.id, summary, reporter, checked)
     finally:
         store.close()
-        summary.elapsed_s = time.monotonic() - started
-    return summary
 
 
 def _note(summary: Summary, reporter: Reporter, text: str) -> None:

@@ -471,6 +471,12 @@ def _not_koito(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def _not_a_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    path = tmp_path / "koito.db"
+    path.write_bytes(b"this is not SQLite" * 100)
+    return f"sqlite:///{path}"
+
+
 BAD_DATABASES = [
     pytest.param(
         lambda r, d: "postgresql://postgres@127.0.0.1:1/x",
@@ -484,6 +490,9 @@ BAD_DATABASES = [
         id="SQLite file in a missing directory",
     ),
     pytest.param(_not_koito, "it is not Koito's database", id="SQLite database not Koito's"),
+    pytest.param(
+        _not_a_database, "koito.db: file is not a database", id="SQLite file not a database"
+    ),
 ]
 
 
@@ -505,6 +514,18 @@ def test_a_database_problem_exits_4_naming_the_database(
     # The database is checked before the input is read: a missing file is not even noticed.
     no_input = cli("maloja", tmp_path / "nope.json", db=url)
     assert_one_line_failure(no_input, EXIT_DATABASE, says)
+    # A dry run fails exactly where the real run does, with the same message.
+    dry = cli("maloja", GOOD_EXPORT, "--dry-run", db=url)
+    assert assert_one_line_failure(dry, EXIT_DATABASE, says) == reason
+
+
+def test_a_sqlite_dry_run_names_the_database_not_its_private_copy(sqlite_db: Database) -> None:
+    import_files(sqlite_db, "maloja", GOOD_EXPORT)
+    real = cli("maloja", GOOD_EXPORT, "--user", "nobody", db=sqlite_db)
+    dry = cli("maloja", GOOD_EXPORT, "--user", "nobody", "--dry-run", db=sqlite_db)
+
+    reason = assert_one_line_failure(real, EXIT_DATABASE, "nobody", sqlite_db.display())
+    assert assert_one_line_failure(dry, EXIT_DATABASE) == reason
 
 
 # --- Ctrl-C ------------------------------------------------------------------------------
