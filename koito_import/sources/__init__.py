@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from koito_import.sources import koito, lastfm, listenbrainz, maloja, spotify
-from koito_import.sources.archives import ZIP_ERRORS, is_zip, member_input, zip_members
+from koito_import.sources.archives import is_zip, member_input, zip_members
 from koito_import.sources.base import ByteCounter, InputError, Item, Reader, SourceOptions
 from koito_import.sources.inputs import Input, file_input, head_bytes
 
@@ -112,11 +112,8 @@ def _read_zip(
         if info not in chosen:
             counter.done += info.file_size
             continue
-        inp = member_input(path, info)
-        try:
-            yield from _STREAM_READERS[source](inp, counter, options)
-        except ZIP_ERRORS as exc:
-            raise InputError(inp.name, f"damaged zip member ({exc})") from exc
+        # Damage inside the member is reported by the member's own stream (archives.py).
+        yield from _STREAM_READERS[source](member_input(path, info), counter, options)
 
 
 # --- detection -----------------------------------------------------------------------------
