@@ -184,6 +184,8 @@ def _options(source: str, **kw: Any) -> ImportOptions:
             )
         source = found.pop()
         err.print(f"koito-import: detected a {source} export")
+    if kw["user"] is not None and not kw["user"].strip():
+        raise UsageProblem("--user needs a user name (leave it out for the first admin)")
     separators = kw["artist_separator"] or os.environ.get("KOITO_ARTIST_SEPARATORS_REGEX")
     if isinstance(separators, list):
         separators = ";;".join(separators)

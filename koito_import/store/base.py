@@ -134,7 +134,8 @@ class Store(Protocol):
         ...
 
     def user(self, username: str | None, default_username: str, default_password: str) -> User:
-        """The named user, else the lowest-id admin; create Koito's default user if none exist."""
+        """The named user, else the lowest-id admin; create Koito's default user if none exist
+        (every back end through shared.choose_user)."""
         ...
 
     def lookup(self, keys: Sequence[str]) -> dict[str, int]:
