@@ -4,13 +4,12 @@ is printed, and the exit codes (README "Exit codes")."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from koito_import.dburl import Database
-from tests.conftest import FIXTURES, DatabaseFactory
+from tests.conftest import FIXTURES
 from tests.support import cli
 
 EXPORT = FIXTURES / "maloja" / "export.json"
