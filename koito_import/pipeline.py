@@ -23,6 +23,7 @@ from koito_import import schema
 from koito_import.catalog.batch import BatchPlanner
 from koito_import.catalog.resolver import Resolver
 from koito_import.dburl import Database
+from koito_import.ledger import COMPLETED, INTERRUPTED, Ledger, RunRecorder, input_files
 from koito_import.model import Scrobble, Skip
 from koito_import.sources import input_size, read_inputs
 from koito_import.sources.base import ByteCounter, Item, SourceOptions
@@ -108,6 +109,7 @@ def _write(
     checked: list[Item] | None,
     rehearse_on_server: bool,
 ) -> None:
+    files = None if options.dry_run else input_files(options.paths, options.source)
     if not rehearse_on_server:
         for action in schema.ensure_ready(options.db):
             _note(summary, reporter, action)
@@ -118,7 +120,11 @@ def _write(
             summary.user = user.username
             if user.created:
                 _note(summary, reporter, f"created Koito's default user {user.username!r}")
-            _import_batches(options, store, user.id, summary, reporter, checked)
+            run = None
+            if files is not None:  # a dry run is no run: nothing of it is kept
+                run = Ledger(store).begin(options.source, user.id, user.username, files)
+                summary.run_id = run.run_id
+            _import_batches(options, store, user.id, summary, reporter, checked, run)
     finally:
         store.close()
 
@@ -152,6 +158,7 @@ def _import_batches(
     summary: Summary,
     reporter: Reporter,
     checked: list[Item] | None,
+    run: RunRecorder | None,
 ) -> None:
     planner = BatchPlanner(store, Resolver(store, options.separators))
     counter = ByteCounter(total=input_size(options.paths, options.source))
@@ -161,14 +168,22 @@ def _import_batches(
     try:
         for batch in _batches(options, counter, summary, checked):
             changes = planner.plan(batch, user_id)
-            inserted = store.write(changes)
-            _count(summary, changes, inserted, len(batch))
+            record = run and run.batch(len(batch), summary.read, summary.skipped)
+            written = store.write(changes, record)
+            _count(summary, changes, written.inserted, len(batch))
             reporter.progress(summary, counter)
             if stop.requested:
                 summary.interrupted = True
                 break
+    except BaseException as exc:
+        if run is not None:
+            run.fail(summary.read, summary.skipped, exc)
+        raise
     finally:
         _restore(previous)
+    if run is not None:
+        status = INTERRUPTED if summary.interrupted else COMPLETED
+        run.finish(status, summary.read, summary.skipped)
 
 
 def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -> None:

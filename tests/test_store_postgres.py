@@ -60,7 +60,7 @@ def _count(db: Database, table: str) -> int:
 
 def test_write_lands_koito_rows(store: PostgresStore, ready_db: Database) -> None:
     user_id = _user(store)
-    assert store.write(catalogue_batch(user_id)) == 2
+    assert store.write(catalogue_batch(user_id)).inserted == 2
 
     artists = rows(
         ready_db, "SELECT id, name, musicbrainz_id::text FROM artists_with_name ORDER BY id"
@@ -110,7 +110,7 @@ def test_write_lands_koito_rows(store: PostgresStore, ready_db: Database) -> Non
         listens=[Listen(track, 1_700_000_000, "other"), Listen(track, 1_700_000_400, None)],
         lookups=[LookupRow(KEY, daft, release, track)],
     )
-    assert store.write(again) == 0
+    assert store.write(again).inserted == 0
     assert (_count(ready_db, "listens"), _count(ready_db, "track_lookup")) == (2, 1)
 
 
@@ -236,7 +236,7 @@ def test_failed_batch_leaves_nothing(store: PostgresStore, ready_db: Database) -
     assert str(error.value).startswith(f"writing to {store.description} failed")
     assert "\n" not in str(error.value)
     assert _count(ready_db, "artists") == 0
-    assert store.write(catalogue_batch(user_id)) == 2  # the connection is still usable
+    assert store.write(catalogue_batch(user_id)).inserted == 2  # the connection is still usable
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ def test_import_lock_excludes_another_store_until_released(
             assert time.monotonic() - start >= 0.3
             assert "--wait SECONDS" in str(error.value)
             # Koito's own connections are not blocked by it.
-            assert store.write(catalogue_batch(_user(store))) == 2
+            assert store.write(catalogue_batch(_user(store))).inserted == 2
         with other.import_lock(0):
             pass
     finally:
@@ -318,7 +318,7 @@ def test_a_rehearsal_sees_its_own_batches_and_leaves_nothing(ready_db: Database)
     rehearsal = PostgresStore(ready_db, workers=8, rehearsal=True)
     try:
         user_id = _user(rehearsal)
-        assert rehearsal.write(catalogue_batch(user_id)) == 2
+        assert rehearsal.write(catalogue_batch(user_id)).inserted == 2
         assert [a.aliases[0] for a in rehearsal.fetch_artists(["Daft Punk"], [])] == ["Daft Punk"]
         assert len(rehearsal.lookup([KEY])) == 1
     finally:

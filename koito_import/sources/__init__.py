@@ -133,6 +133,30 @@ def detect(path: Path) -> str:
     return found
 
 
+def group_by_source(paths: list[Path]) -> list[tuple[str, list[Path]]]:
+    """The inputs of `auto`, grouped by the source each comes from, in the order given. A
+    folder of one kind of export stays whole; a folder of several kinds is split into its
+    files (those no source recognizes are left out, as when detecting a folder)."""
+    groups: dict[str, list[Path]] = {}
+    for path in paths:
+        try:
+            groups.setdefault(detect(path), []).append(path)
+            continue
+        except InputError:
+            if not path.is_dir():
+                raise
+        found = False
+        for file in expand_inputs([path]):
+            try:
+                groups.setdefault(detect(file), []).append(file)
+                found = True
+            except InputError:
+                continue
+        if not found:
+            raise InputError(str(path), UNSURE)
+    return list(groups.items())
+
+
 def _detect_directory(path: Path) -> str:
     found = set()
     for file in expand_inputs([path]):
