@@ -25,7 +25,7 @@ from koito_import.progress import PlainReporter, QuietReporter, RichReporter
 from koito_import.runs_view import runs_table, undo_table, when
 from koito_import.sources import SOURCES, group_by_source
 from koito_import.sources.base import InputError, SourceOptions
-from koito_import.store.base import LockHeld, StoreError
+from koito_import.store.base import LOOKUP_CHUNK, LockHeld, StoreError
 from koito_import.summary import Summary
 from koito_import.timeparse import parse_bound
 from koito_import.undo import UndoProblem, undo_run
@@ -102,9 +102,16 @@ def _shared_options(
         str | None,
         typer.Option(envvar="KOITO_IMPORT_BEFORE_UNIX", help="Only listens before this."),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, max=32, help="Parallel database look-ups.")] = min(
-        4, os.cpu_count() or 2
-    ),
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            help="Parallel database look-ups (PostgreSQL). A batch's look-ups are split into "
+            f"chunks of at least {LOOKUP_CHUNK:,} names or keys, one per connection: below "
+            "that, a batch uses one whatever N is.",
+        ),
+    ] = min(4, os.cpu_count() or 2),
     batch_size: Annotated[int, typer.Option(min=1, help="Listens per transaction.")] = 5000,
     artist_separator: Annotated[
         list[str] | None,

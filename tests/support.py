@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from koito_import.catalog.artist_names import compile_separators
 from koito_import.dburl import Database
@@ -23,6 +25,23 @@ MBID_A = "11111111-1111-1111-1111-111111111111"
 MBID_B = "22222222-2222-2222-2222-222222222222"
 MBID_R = "33333333-3333-3333-3333-333333333333"
 MBID_T = "44444444-4444-4444-4444-444444444444"
+
+
+def lookup_threads(monkeypatch: pytest.MonkeyPatch, chunk: int) -> set[str]:
+    """The names of the threads PostgreSQL look-ups run on, from here on, with `chunk` keys per
+    query: the "lookup-*" threads are the --workers."""
+    from koito_import.store import postgres
+
+    monkeypatch.setattr(postgres, "CHUNK", chunk)
+    threads: set[str] = set()
+    query = postgres.PostgresStore._query
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.add(threading.current_thread().name)
+        return query(self, *args, **kwargs)
+
+    monkeypatch.setattr(postgres.PostgresStore, "_query", spy)
+    return threads
 
 
 def db_arg(db: Database) -> str:

@@ -3,7 +3,6 @@ advisory lock, dry-run rehearsals, and start-up that fails cleanly."""
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,7 +14,6 @@ import pytest
 
 from koito_import.dburl import Database
 from koito_import.schema import upgrade
-from koito_import.store import postgres
 from koito_import.store.base import (
     BatchWrite,
     Listen,
@@ -27,7 +25,16 @@ from koito_import.store.base import (
     StoreError,
 )
 from koito_import.store.postgres import PostgresStore
-from tests.support import MBID_A, MBID_B, MBID_R, MBID_T, canonical, catalogue_batch, rows
+from tests.support import (
+    MBID_A,
+    MBID_B,
+    MBID_R,
+    MBID_T,
+    canonical,
+    catalogue_batch,
+    lookup_threads,
+    rows,
+)
 
 KEY = "daft punk\x1fget lucky\x1frandom access memories"
 
@@ -179,15 +186,7 @@ def test_look_ups_spread_over_the_workers_find_everything(
             lookups=[LookupRow(f"k{i}", -(i + 1), -(i + 1), -(i + 1)) for i in range(n)],
         )
     )
-    threads: set[str] = set()
-    query = PostgresStore._query
-
-    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        threads.add(threading.current_thread().name)
-        return query(self, *args, **kwargs)
-
-    monkeypatch.setattr(postgres, "CHUNK", 7)
-    monkeypatch.setattr(PostgresStore, "_query", spy)
+    threads = lookup_threads(monkeypatch, chunk=7)
     artists = store.fetch_artists([f"Artist {i}" for i in range(n)] + ["Missing"], [])
     by_name = {a.aliases[0]: a.id for a in artists}
     releases = store.fetch_releases([(f"Album {i}", by_name[f"Artist {i}"]) for i in range(n)], [])

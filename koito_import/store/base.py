@@ -15,6 +15,10 @@ from typing import Any, Literal, Protocol
 
 from koito_import.model import Alias
 
+# Keys per look-up query when a store spreads a batch's look-ups over its workers (--workers):
+# fewer keys than this in a batch make one query, whatever the number of workers.
+LOOKUP_CHUNK = 2000
+
 
 class StoreError(Exception):
     """A database problem the user must fix (unreachable, not Koito's, locked...)."""

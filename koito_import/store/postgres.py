@@ -20,6 +20,7 @@ import psycopg
 from koito_import.dburl import Database
 from koito_import.store import sql_postgres as q
 from koito_import.store.base import (
+    LOOKUP_CHUNK,
     ArtistRow,
     BatchWrite,
     MbidCoverage,
@@ -34,7 +35,7 @@ from koito_import.store.shared import DriverErrors, choose_user, import_lock, tr
 
 T = TypeVar("T")
 LOCK_KEY = 0x6B6F69746F  # "koito": one import at a time per database
-CHUNK = 2000  # keys per look-up query when spread across workers
+CHUNK = LOOKUP_CHUNK  # keys per look-up query when spread across workers
 
 
 class PostgresStore:
