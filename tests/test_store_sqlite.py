@@ -131,6 +131,23 @@ def test_write_lands_koito_rows(store: SqliteStore, sqlite_db: Database) -> None
     _assert_sound(sqlite_db)
 
 
+def test_inserted_counts_listens_not_what_triggers_write(
+    store: SqliteStore, sqlite_db: Database
+) -> None:
+    """A trigger on listens (a fork's, or a user's) writes rows of its own: not listens."""
+    with sqlite3.connect(sqlite_db.path) as conn:
+        conn.executescript(
+            """
+            CREATE TABLE listen_log (track_id INTEGER, at INTEGER);
+            CREATE TRIGGER log_listens AFTER INSERT ON listens
+            BEGIN INSERT INTO listen_log VALUES (new.track_id, new.listened_at); END;
+            """
+        )
+    conn.close()
+    assert store.write(catalogue_batch(_user(store))).inserted == 2
+    assert _q(sqlite_db, "SELECT count(*) FROM listen_log") == [(2,)]
+
+
 def test_fetch_artists_by_alias_and_mbid(store: SqliteStore) -> None:
     store.write(catalogue_batch(_user(store)))
     [daft] = store.fetch_artists(["ダフト・パンク"], [])  # any alias, not only the primary
