@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -14,6 +15,7 @@ from koito_import import sources
 from koito_import.sources import SOURCES, detect, expand_inputs, input_size, read_inputs
 from koito_import.sources.base import ByteCounter, InputError, SourceOptions
 from koito_import.sources.fields import MAX_NAME_CHARS, clean_text, mbid
+from koito_import.sources.inputs import file_input, head_bytes
 
 EXTENDED = FIXTURES / "spotify" / "Streaming_History_Audio_2023-2024_0.json"
 LB_EXPORT = FIXTURES / "listenbrainz" / "export"
@@ -48,6 +50,21 @@ def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file or directory") as error:
         expand_inputs([tmp_path / "nope.json"])
     assert error.value.where == str(tmp_path / "nope.json")
+
+
+def test_a_path_that_is_not_a_regular_file_cannot_be_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "export.json"
+    os.mkfifo(fifo)
+    for call in (lambda: expand_inputs([fifo]), lambda: detect(fifo)):
+        with pytest.raises(InputError, match=r"cannot read the file \(not a regular file\)"):
+            call()
+
+
+def test_a_file_that_cannot_be_opened_is_an_input_error(tmp_path: Path) -> None:
+    """What open() refuses, even to root (here a directory where a file should be)."""
+    with pytest.raises(InputError, match="cannot read the file") as error:
+        head_bytes(file_input(tmp_path))
+    assert error.value.where == str(tmp_path)
 
 
 def test_directory_without_matching_files_is_an_input_error(tmp_path: Path) -> None:
