@@ -172,7 +172,7 @@ class Resolver:
         if artist is None:
             image, source = _image(entity)
             artist = view.create_artist(
-                NewArtist(_primary_first(entity), entity.mbid, image, source)
+                NewArtist(_koito_aliases(entity, "MusicBrainz"), entity.mbid, image, source)
             )
         return artist
 
@@ -198,7 +198,11 @@ class Resolver:
         if release is None:
             image, source = _image(album)
             new = NewRelease(
-                _primary_first(album), album.mbid, album.various_artists, image, source
+                _koito_aliases(album, "MusicBrainz"),
+                album.mbid,
+                album.various_artists,
+                image,
+                source,
             )
             release = view.create_release(new, ids)
         return release
@@ -217,8 +221,10 @@ class Resolver:
             if track is not None:
                 view.give_track_mbid(track, mbid)
         if track is None:
-            aliases = _primary_first(entity) if entity else canonical(s.track)
+            aliases = _koito_aliases(entity, "Import") if entity else canonical(s.track)
             track = view.create_track(NewTrack(aliases, release.id, mbid, s.duration), ids)
+            # Koito's SaveTrack links every artist of a new track to its release as well.
+            view.link_release(release, ids, primary_first=False)
         view.give_track_duration(track, s.duration)
         return track
 
@@ -241,8 +247,13 @@ def _new_artist(view: CatalogView, name: str, mbid: str | None) -> ArtistRow:
     return view.create_artist(NewArtist(canonical(name), mbid))
 
 
-def _primary_first(entity: KoitoEntity) -> list[Alias]:
-    return sorted(entity.aliases, key=lambda a: not a.is_primary)
+def _koito_aliases(entity: KoitoEntity, other_source: str) -> list[Alias]:
+    """An exported entity's aliases as Koito's importer saves them: the primary one with source
+    `Canonical`, every other one with `other_source` (MusicBrainz for artists and albums,
+    Import for tracks); the sources written in the export are not kept."""
+    primary = entity.name
+    others = [Alias(a.alias, other_source, False) for a in entity.aliases if a.alias != primary]
+    return [Alias(primary, "Canonical", True), *others]
 
 
 def _image(entity: KoitoEntity) -> tuple[str | None, str | None]:
