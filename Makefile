@@ -8,7 +8,7 @@ install:
 	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
 
 test:
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 import psycopg
 
+from bench.pgserver import database_url
+
 _db_counter = itertools.count(1)
 
 
@@ -24,7 +26,7 @@ def fresh_database(backend: str, server: str) -> Iterator[str]:
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield server.rsplit("/", 1)[0] + "/" + name
+        yield database_url(server, name)
     finally:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import orjson
@@ -28,10 +28,10 @@ from bench.floors import Floors, measure_floors
 from bench.generate import FORMATS
 from bench.inputs import Input, ensure_input
 from bench.measure import CLI, RunResult, run_import
+from bench.pgserver import postgres_server
 from bench.report import CREATED, Row, floors_table, imports_table, results_json
-from bench.shapes import SHAPES, scale
+from bench.shapes import SHAPES, Shape, scale
 
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 BACKENDS = ("postgresql", "sqlite")
 RUNS = ("cold", "again")
 
@@ -44,6 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args.floors_only and not CLI.exists():
         console.print(f"[red]{CLI} not found: pip install -e . first")
         return 2
+    with _postgres(args) as args.pg:
+        return bench_all(shapes, args)
+
+
+def _postgres(args: argparse.Namespace) -> AbstractContextManager[str | None]:
+    if "postgresql" not in args.backends:
+        return nullcontext(None)
+    return nullcontext(args.pg) if args.pg else postgres_server("KOITO_BENCH_PG")
+
+
+def bench_all(shapes: list[Shape], args: argparse.Namespace) -> int:
     rows: list[Row] = []
     all_floors: list[tuple[Input, Floors]] = []
     for shape, fmt in itertools.product(shapes, args.formats):
@@ -70,7 +81,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", default=",".join(RUNS), type=lambda v: _csv(v, RUNS))
     parser.add_argument("--scale", type=float, help="shrink or grow every shape (smoke tests)")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--pg", default=os.environ.get("KOITO_BENCH_PG", DEFAULT_PG))
+    parser.add_argument(
+        "--pg",
+        help="server URL; default KOITO_BENCH_PG, else the local server on 127.0.0.1:5432, "
+        "else a throw-away embedded PostgreSQL",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per import")
     parser.add_argument("--floors-only", action="store_true", help="generate and time floors")
     parser.add_argument("--json", type=Path, help="also write the results here")

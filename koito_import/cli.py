@@ -4,6 +4,8 @@ import inspect
 import os
 import re
 import sys
+from collections.abc import Iterator
+from dataclasses import replace
 from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -14,16 +16,19 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from koito_import import schema
+from koito_import import inbox, schema
 from koito_import.catalog.artist_names import compile_separators
 from koito_import.dburl import DatabaseChoiceError, choose_database
+from koito_import.ledger import list_runs
 from koito_import.pipeline import ImportOptions, StrictSkip, run_import
 from koito_import.progress import PlainReporter, QuietReporter, RichReporter
-from koito_import.sources import SOURCES, detect
+from koito_import.runs_view import runs_table, undo_table, when
+from koito_import.sources import SOURCES, group_by_source
 from koito_import.sources.base import InputError, SourceOptions
 from koito_import.store.base import LockHeld, StoreError
 from koito_import.summary import Summary
 from koito_import.timeparse import parse_bound
+from koito_import.undo import UndoProblem, undo_run
 
 
 class Exit(IntEnum):
@@ -147,23 +152,12 @@ RERUN = "run the same command again to finish"
 def _run(source: str, *, debug: bool = False, **kwargs: Any) -> None:
     try:
         options = _options(source, **kwargs)
-        summary = _import(options, kwargs["json"], kwargs["quiet"])
-    except UsageProblem as exc:
-        _fail(Exit.USAGE, str(exc))
-    except (InputError, StrictSkip) as exc:
-        _fail(Exit.BAD_INPUT, str(exc))
-    except LockHeld as exc:
-        _fail(Exit.LOCKED, str(exc))
-    except (StoreError, DatabaseChoiceError) as exc:
-        _fail(Exit.DATABASE, str(exc))
-    except KeyboardInterrupt:
-        # Ctrl-C before the batch loop (which finishes its batch instead): every batch
-        # written is whole, so the same command picks up from here.
-        _fail(Exit.INTERRUPTED, f"interrupted (Ctrl-C): nothing half-written; {RERUN}")
-    except Exception as exc:
-        if debug:
-            raise
-        _fail(Exit.FAILED, f"unexpected error: {type(exc).__name__}: {exc} (run with --debug)")
+        for one in _by_source(options):
+            summary = _import(one, kwargs["quiet"], as_json=kwargs["json"])
+            if summary.interrupted:
+                break
+    except (Exception, KeyboardInterrupt) as exc:
+        _fail(*_classify(exc, debug))
     if summary.interrupted:
         _fail(
             Exit.INTERRUPTED,
@@ -172,18 +166,40 @@ def _run(source: str, *, debug: bool = False, **kwargs: Any) -> None:
         )
 
 
+def _classify(exc: BaseException, debug: bool) -> tuple[Exit, str]:
+    """The exit code and one-line message for a failure (re-raised with --debug when it is
+    not one of ours)."""
+    if isinstance(exc, UsageProblem):
+        return Exit.USAGE, str(exc)
+    if isinstance(exc, InputError | StrictSkip):
+        return Exit.BAD_INPUT, str(exc)
+    if isinstance(exc, LockHeld):
+        return Exit.LOCKED, str(exc)
+    if isinstance(exc, StoreError | DatabaseChoiceError):
+        return Exit.DATABASE, str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        # Ctrl-C before the batch loop (which finishes its batch instead): every batch
+        # written is whole, so the same command picks up from here.
+        return Exit.INTERRUPTED, f"interrupted (Ctrl-C): nothing half-written; {RERUN}"
+    if debug:
+        raise exc
+    return Exit.FAILED, f"unexpected error: {type(exc).__name__}: {exc} (run with --debug)"
+
+
+def _by_source(options: ImportOptions) -> Iterator[ImportOptions]:
+    """`auto` imports each kind of export it is given as a run of its own, saying which."""
+    if options.source != "auto":
+        yield options
+        return
+    for source, paths in group_by_source(options.paths):
+        shown = ", ".join(map(str, paths[:3]))
+        if len(paths) > 3:
+            shown += f" and {len(paths) - 3} more"
+        err.print(f"koito-import: detected a {source} export: {escape(shown)}", soft_wrap=True)
+        yield replace(options, source=source, paths=paths)
+
+
 def _options(source: str, **kw: Any) -> ImportOptions:
-    paths: list[Path] = kw["paths"]
-    if source == "auto":
-        found = {detect(p) for p in paths}
-        if len(found) != 1:
-            raise InputError(
-                ", ".join(map(str, paths)),
-                f"these are different exports "
-                f"({', '.join(sorted(found))}); import them one source at a time",
-            )
-        source = found.pop()
-        err.print(f"koito-import: detected a {source} export")
     separators = kw["artist_separator"] or os.environ.get("KOITO_ARTIST_SEPARATORS_REGEX")
     if isinstance(separators, list):
         separators = ";;".join(separators)
@@ -198,7 +214,7 @@ def _options(source: str, **kw: Any) -> ImportOptions:
         raise UsageProblem(str(exc)) from exc
     return ImportOptions(
         source=source,
-        paths=paths,
+        paths=kw["paths"],
         db=choose_database(kw["db"]),
         user=kw["user"],
         after=after,
@@ -215,20 +231,27 @@ def _options(source: str, **kw: Any) -> ImportOptions:
     )
 
 
-def _import(options: ImportOptions, as_json: bool, quiet: bool) -> Summary:
+def _import(
+    options: ImportOptions, quiet: bool, as_json: bool = False, table: bool = True
+) -> Summary:
     if not quiet:
         verb = "Checking against" if options.dry_run else "Importing into"
-        err.print(f"koito-import: {verb} {escape(options.db.display())}")
+        err.print(f"koito-import: {verb} {escape(options.db.display())}", soft_wrap=True)
     reporter = _reporter(quiet)
     try:
         summary = run_import(options, reporter)
     finally:
         reporter.close()
     if as_json:
-        sys.stdout.write(orjson.dumps(summary.as_json()).decode() + "\n")
-    elif not quiet:
+        _json_line(summary.as_json())
+    elif table and not quiet:
         out.print(_summary_table(summary))
     return summary
+
+
+def _json_line(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value).decode() + "\n")
+    sys.stdout.flush()
 
 
 def _reporter(quiet: bool) -> QuietReporter:
@@ -257,6 +280,8 @@ def _summary_table(summary: Summary) -> Table:
         ("tracks created", f"{summary.tracks_created:,}"),
         ("elapsed", f"{summary.elapsed_s:.2f} s"),
     ]
+    if summary.run_id is not None:
+        rows.append(("run", f"{summary.run_id} (koito-import undo {summary.run_id} takes it back)"))
     for name, value in rows:
         table.add_row(name, value)
     return table
@@ -266,12 +291,128 @@ for _source in (*SOURCES, "auto"):
     _register(_source)
 
 
+@app.command("runs")
+def runs_command(
+    db: DbOpt = None,
+    limit: Annotated[int, typer.Option(min=0, help="Show this many runs (0: all).")] = 20,
+    json: Annotated[bool, typer.Option("--json", help="Print a JSON list on stdout.")] = False,
+) -> None:
+    """The runs that wrote to the database, newest first: what each read, inserted, created."""
+    try:
+        database = choose_database(db)
+        runs = list_runs(database, limit or None)
+    except (StoreError, DatabaseChoiceError) as exc:
+        _fail(Exit.DATABASE, str(exc))
+    if json:
+        _json_line([run.as_json() for run in runs])
+    elif not runs:
+        out.print(f"No runs recorded in {database.display()} yet.")
+    else:
+        # Not on a terminal (a cron log), the table takes the width it needs.
+        wide = out if out.is_terminal else Console(highlight=False, width=160)
+        wide.print(runs_table(runs, database.display(), wide.width))
+
+
+@app.command("undo")
+def undo_command(
+    run_id: Annotated[int, typer.Argument(help="The run to take back (see `koito-import runs`).")],
+    db: DbOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be removed, change nothing.")
+    ] = False,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for an import's lock.")] = 10.0,
+    json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Take a run back: its listens, and the entities it created that nothing uses any more."""
+    try:
+        result = undo_run(choose_database(db), run_id, dry_run, wait)
+    except UndoProblem as exc:
+        _fail(Exit.USAGE, str(exc))
+    except (Exception, KeyboardInterrupt) as exc:
+        _fail(*_classify(exc, debug=False))
+    if json:
+        _json_line(result.as_json())
+    elif result.already:
+        out.print(
+            f"Run {run_id} was undone already ({when(result.run.undone_at)} UTC): nothing to do."
+        )
+    else:
+        out.print(undo_table(result))
+
+
+def _inbox_options(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(help="The folder to empty (default: $KOITO_CONFIG_DIR/import)."),
+    ] = None,
+    **_: Any,
+) -> None:
+    """Only the signature is used: the inbox takes a folder and every import option."""
+
+
+def inbox_command(folder: Path | None = None, *, debug: bool = False, **kw: Any) -> None:
+    """Import each file of Koito's import folder as a run; move it to import_complete/."""
+    folder = folder or inbox.default_folder()
+    if folder is None:
+        _fail(Exit.USAGE, "name the folder to import, or set KOITO_CONFIG_DIR")
+    quiet, as_json = kw["quiet"], kw["json"]
+    try:
+        base = _options("auto", paths=[], **kw)
+        if not quiet and not as_json:
+            err.print(f"koito-import: importing the files in {escape(str(folder))}")
+
+        def attempt(path: Path, source: str) -> Summary:
+            if not quiet:
+                err.print(f"koito-import: {escape(str(path))}: a {source} export")
+            one = replace(base, source=source, paths=[path])
+            return _import(one, quiet, table=not as_json)
+
+        outcomes = inbox.empty(
+            folder,
+            attempt,
+            lambda exc: _classify(exc, debug),
+            keep_files=base.dry_run,
+            announce=lambda o: _announce(o, quiet, as_json),
+        )
+    except (Exception, KeyboardInterrupt) as exc:
+        _fail(*_classify(exc, debug))
+    if not outcomes and not quiet and not as_json:
+        err.print(f"koito-import: nothing to import in {escape(str(folder))}")
+    failed = [o for o in outcomes if o.code]
+    if failed:
+        raise typer.Exit(failed[0].code)
+
+
+def _announce(outcome: inbox.Outcome, quiet: bool, as_json: bool) -> None:
+    if as_json:
+        _json_line(outcome.as_json())
+    if outcome.code:  # a failure is always named, even --quiet, on one line
+        message = outcome.error or ""
+        if str(outcome.path) not in message:
+            message = f"{outcome.path}: {message}"
+        one_line = " ".join(message.split())
+        err.print(f"[red]koito-import: {escape(one_line)} (the file stays)[/]", soft_wrap=True)
+    elif outcome.moved_to and not quiet and not as_json:
+        err.print(f"koito-import: moved to {escape(str(outcome.moved_to))}")
+
+
+def _register_inbox() -> None:
+    shared = inspect.signature(_shared_options).parameters
+    folder = inspect.signature(_inbox_options).parameters["folder"]
+    params = [folder, *(p for name, p in shared.items() if name != "paths")]
+    inbox_command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    app.command("inbox")(inbox_command)
+
+
+_register_inbox()
+
+
 @db_app.command("status")
 def db_status(db: DbOpt = None) -> None:
     """Say whether the database is Koito's and ready for imports."""
     try:
         database = choose_database(db)
-        out.print(schema.status(database).describe())
+        out.print(escape(schema.status(database).describe()), soft_wrap=True)
     except (StoreError, DatabaseChoiceError) as exc:
         _fail(Exit.DATABASE, str(exc))
 
@@ -282,7 +423,7 @@ def db_upgrade(db: DbOpt = None) -> None:
     try:
         database = choose_database(db)
         for action in schema.upgrade(database):
-            out.print(f"{database.display()}: {action}")
+            out.print(escape(f"{database.display()}: {action}"), soft_wrap=True)
     except (StoreError, DatabaseChoiceError) as exc:
         _fail(Exit.DATABASE, str(exc))
 

@@ -1,12 +1,28 @@
-"""Which database to write to (SPEC §2): --db, KOITO_DATABASE_URL, else the embedded default."""
+"""Which database to write to (SPEC §2): --db, KOITO_DATABASE_URL, else the embedded default.
+
+PostgreSQL is named the ways libpq (and so Koito's pgx) accepts: a URL
+(`postgresql://user:pass@host/db?sslmode=require`) or a keyword string
+(`host=localhost dbname=koito user=koito password=secret`). Whatever names the database,
+`Database.display()` is the only way it is shown (messages, summaries, `db status`), and it
+never shows a secret.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote
+
+# The libpq connection parameters that carry a secret (PostgreSQL 18's list).
+SECRET_KEYS = frozenset({"password", "sslpassword", "oauth_client_secret"})
+HIDDEN = "***"
+_URL_SCHEMES = ("postgresql://", "postgres://")
+# A keyword string names at least one of these (and only names libpq could know).
+_KEYWORD_HINTS = frozenset({"host", "hostaddr", "port", "dbname", "user", "password", "service"})
+_KEYWORD = re.compile(r"[a-z_]+")
 
 
 class DatabaseChoiceError(ValueError):
@@ -16,7 +32,9 @@ class DatabaseChoiceError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Database:
     kind: Literal["postgresql", "sqlite"]
-    url: str  # a libpq URL for PostgreSQL, a file path for SQLite
+    url: str  # a libpq URL or keyword string for PostgreSQL, a file path for SQLite
+    # How to name it instead, e.g. a dry run's private copy is named as the database copied.
+    shown_as: str | None = field(default=None, compare=False)
 
     @property
     def path(self) -> Path:
@@ -26,29 +44,119 @@ class Database:
     def sqlalchemy_url(self) -> str:
         if self.kind == "sqlite":
             return f"sqlite:///{self.path.resolve()}"
-        return "postgresql+psycopg://" + self.url.split("://", 1)[1]
+        if self.url.startswith(_URL_SCHEMES):
+            return "postgresql+psycopg://" + self.url.split("://", 1)[1]
+        # A keyword string: SQLAlchemy hands query parameters to psycopg.connect unchanged.
+        pairs = _keyword_pairs(self.url) or []
+        query = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v, _, _ in pairs)
+        return f"postgresql+psycopg:///?{query}"
 
     def display(self) -> str:
-        """The URL without its password, for messages."""
+        """How every message, summary and ledger names the database: no secret in it."""
+        if self.shown_as is not None:
+            return self.shown_as
         if self.kind == "sqlite":
             return f"SQLite {self.path}"
-        parts = urlsplit(self.url)
-        netloc = parts.netloc
-        if "@" in netloc and ":" in netloc.split("@", 1)[0]:
-            user = netloc.split("@", 1)[0].split(":", 1)[0]
-            netloc = f"{user}:***@{netloc.split('@', 1)[1]}"
-        return "PostgreSQL " + urlunsplit(parts._replace(netloc=netloc))
+        return f"PostgreSQL {without_secrets(self.url)}"
+
+
+def without_secrets(value: str) -> str:
+    """`value` (a libpq URL or keyword string) with every password replaced by ***."""
+    if "://" in value:
+        return _url_without_secrets(value)
+    pairs = _keyword_pairs(value)
+    if pairs is None:  # not even libpq could read it: show no value at all
+        return re.sub(r"=.*", f"={HIDDEN}", value, flags=re.DOTALL)
+    shown, end = [], 0
+    for key, _, start, stop in pairs:
+        if key in SECRET_KEYS:
+            shown += [value[end:start], HIDDEN]
+            end = stop
+    return "".join([*shown, value[end:]])
+
+
+def _url_without_secrets(url: str) -> str:
+    """Everything between the user name's ":" and the last "@" is hidden (a password may hold
+    "/", "?" or "#", even unescaped), then every secret parameter after the first "?"."""
+    scheme, rest = url.split("://", 1)
+    credentials, at, after = rest.rpartition("@")
+    if at:
+        user, colon, _ = credentials.partition(":")
+        rest = f"{user}{':' + HIDDEN if colon else ''}@{after}"
+    place, question, query = rest.partition("?")
+    if question:
+        params = []
+        for param in query.split("&"):
+            key, equals, _ = param.partition("=")
+            secret = equals and unquote(key).strip() in SECRET_KEYS
+            params.append(f"{key}={HIDDEN}" if secret else param)
+        rest = f"{place}?{'&'.join(params)}"
+    return f"{scheme}://{rest}"
+
+
+def _keyword_pairs(text: str) -> list[tuple[str, str, int, int]] | None:
+    """libpq's keyword string grammar: `key = value` pairs apart by spaces, a value either
+    'quoted' or bare, with backslash escapes in both. Each pair comes with the span of its
+    value as written; None when libpq would refuse the string."""
+    pairs = []
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i].isspace():
+            i += 1
+        if i == n:
+            return pairs
+        key_start = i
+        while i < n and text[i] != "=" and not text[i].isspace():
+            i += 1
+        key = text[key_start:i]
+        while i < n and text[i].isspace():
+            i += 1
+        if i == n or text[i] != "=" or not key:
+            return None
+        i += 1
+        while i < n and text[i].isspace():
+            i += 1
+        start, value = i, []
+        quoted = i < n and text[i] == "'"
+        i += quoted
+        while i < n and (quoted or not text[i].isspace()):
+            if text[i] == "\\":
+                i += 1
+                if i < n:
+                    value.append(text[i])
+            elif quoted and text[i] == "'":
+                quoted = False
+                i += 1
+                break
+            else:
+                value.append(text[i])
+            i += 1
+        if quoted:  # the closing quote is missing
+            return None
+        pairs.append((key, "".join(value), start, i))
+
+
+def _is_keyword_string(value: str) -> bool:
+    pairs = _keyword_pairs(value)
+    return (
+        bool(pairs)
+        and all(_KEYWORD.fullmatch(key) for key, _, _, _ in pairs)
+        and any(key in _KEYWORD_HINTS for key, _, _, _ in pairs)
+    )
 
 
 def parse_database(value: str) -> Database:
-    if value.startswith(("postgresql://", "postgres://")):
+    if value.startswith(_URL_SCHEMES):
         return Database("postgresql", value)
     if value.startswith("sqlite:///"):
         return Database("sqlite", value.removeprefix("sqlite:///"))
+    if "://" not in value and _is_keyword_string(value):
+        return Database("postgresql", value)
     if value.endswith((".db", ".sqlite", ".sqlite3")) and "://" not in value:
         return Database("sqlite", value)
     raise DatabaseChoiceError(
-        f"cannot tell which database {value!r} is: use postgresql://user:pass@host/db, "
+        f"cannot tell which database {without_secrets(value)!r} is: use "
+        "postgresql://user:pass@host/db, a libpq keyword string (host=… dbname=…), "
         "sqlite:///path/koito.db, or a path ending in .db"
     )
 

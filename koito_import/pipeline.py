@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +23,7 @@ from koito_import import schema
 from koito_import.catalog.batch import BatchPlanner
 from koito_import.catalog.resolver import Resolver
 from koito_import.dburl import Database
+from koito_import.ledger import COMPLETED, INTERRUPTED, Ledger, RunRecorder, input_files
 from koito_import.model import Scrobble, Skip
 from koito_import.sources import input_size, read_inputs
 from koito_import.sources.base import ByteCounter, Item, SourceOptions
@@ -73,16 +75,8 @@ class _Stop:
 
 def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
     """Import `options.paths` into `options.db`; a dry run writes into a throw-away copy
-    (SQLite) or a transaction that is rolled back (PostgreSQL)."""
-    if options.dry_run and options.db.kind == "sqlite":
-        with sqlite_rehearsal_copy(options.db) as copy:
-            summary = _run(replace(options, db=copy), reporter)
-        summary.database = options.db.display()
-        return summary
-    return _run(options, reporter)
-
-
-def _run(options: ImportOptions, reporter: Reporter) -> Summary:
+    (SQLite) or a transaction that is rolled back (PostgreSQL), after the same checks of the
+    database and the input as a real run."""
     started = time.monotonic()
     summary = Summary(database=options.db.display(), dry_run=options.dry_run)
     reporter.stage("checking database")
@@ -95,6 +89,27 @@ def _run(options: ImportOptions, reporter: Reporter) -> Summary:
         )
     reporter.stage("checking input")
     checked = _check_input(options)
+    with _target(options) as target:
+        _write(replace(options, db=target), summary, reporter, checked, rehearse_on_server)
+    summary.elapsed_s = time.monotonic() - started
+    return summary
+
+
+def _target(options: ImportOptions) -> AbstractContextManager[Database]:
+    """Where the import writes: the database, or for a SQLite dry run a private copy of it."""
+    if options.dry_run and options.db.kind == "sqlite":
+        return sqlite_rehearsal_copy(options.db)
+    return nullcontext(options.db)
+
+
+def _write(
+    options: ImportOptions,
+    summary: Summary,
+    reporter: Reporter,
+    checked: list[Item] | None,
+    rehearse_on_server: bool,
+) -> None:
+    files = None if options.dry_run else input_files(options.paths, options.source)
     if not rehearse_on_server:
         for action in schema.ensure_ready(options.db):
             _note(summary, reporter, action)
@@ -105,11 +120,13 @@ def _run(options: ImportOptions, reporter: Reporter) -> Summary:
             summary.user = user.username
             if user.created:
                 _note(summary, reporter, f"created Koito's default user {user.username!r}")
-            _import_batches(options, store, user.id, summary, reporter, checked)
+            run = None
+            if files is not None:  # a dry run is no run: nothing of it is kept
+                run = Ledger(store).begin(options.source, user.id, user.username, files)
+                summary.run_id = run.run_id
+            _import_batches(options, store, user.id, summary, reporter, checked, run)
     finally:
         store.close()
-        summary.elapsed_s = time.monotonic() - started
-    return summary
 
 
 def _note(summary: Summary, reporter: Reporter, text: str) -> None:
@@ -141,6 +158,7 @@ def _import_batches(
     summary: Summary,
     reporter: Reporter,
     checked: list[Item] | None,
+    run: RunRecorder | None,
 ) -> None:
     planner = BatchPlanner(store, Resolver(store, options.separators))
     counter = ByteCounter(total=input_size(options.paths, options.source))
@@ -150,14 +168,22 @@ def _import_batches(
     try:
         for batch in _batches(options, counter, summary, checked):
             changes = planner.plan(batch, user_id)
-            inserted = store.write(changes)
-            _count(summary, changes, inserted, len(batch))
+            record = run and run.batch(len(batch), summary.read, summary.skipped)
+            written = store.write(changes, record)
+            _count(summary, changes, written.inserted, len(batch))
             reporter.progress(summary, counter)
             if stop.requested:
                 summary.interrupted = True
                 break
+    except BaseException as exc:
+        if run is not None:
+            run.fail(summary.read, summary.skipped, exc)
+        raise
     finally:
         _restore(previous)
+    if run is not None:
+        status = INTERRUPTED if summary.interrupted else COMPLETED
+        run.finish(status, summary.read, summary.skipped)
 
 
 def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -> None:

@@ -45,6 +45,15 @@ KOITO_TABLES = frozenset(
 )
 KOITO_VIEWS = frozenset({"artists_with_name", "releases_with_title", "tracks_with_title"})
 LOOKUP_COLUMNS = frozenset({"lookup_key", "artist_id", "album_id", "track_id"})
+# koito-import's ledger of runs (migration 0003; koito_import.ledger reads and writes it).
+LEDGER_TABLES = frozenset(
+    {
+        "koito_import_runs",
+        "koito_import_run_files",
+        "koito_import_run_listens",
+        "koito_import_run_entities",
+    }
+)
 # Oldest goose version whose schema koito-import can write to (is_primary columns exist).
 MIN_GOOSE = {"postgresql": 3, "sqlite": 1}
 # The goose version revision 1 records: Koito's last migration on that back end.
@@ -65,6 +74,16 @@ class SchemaStatus:
     goose_version: int | None  # highest applied Koito (goose) migration
     has_lookup: bool
     problem: str | None = None  # why the database cannot be used, and what to do
+    has_ledger: bool = False  # all of koito-import's ledger tables exist
+
+    @property
+    def current(self) -> bool:
+        """Ready, with everything the newest revision creates: nothing to upgrade."""
+        return (
+            self.state == "ready"
+            and self.has_ledger
+            and self.revision == _script().get_current_head()
+        )
 
     def describe(self) -> str:
         goose = f"goose version {self.goose_version}" if self.goose_version is not None else ""
@@ -81,7 +100,9 @@ class SchemaStatus:
                 "missing": "`koito-import db upgrade` (or any import) creates it",
                 "empty": "`koito-import db upgrade` (or any import) creates Koito's schema",
                 "koito": "`koito-import db upgrade` (or any import) adds track_lookup",
-                "ready": "ready for imports",
+                "ready": "ready for imports"
+                if self.has_ledger
+                else "`koito-import db upgrade` (or any import) adds the ledger of runs",
             }[self.state]
         )
         first = f"{self.database} {what} (koito-import revision: {self.revision or 'none'})."
@@ -121,10 +142,9 @@ def upgrade(db: Database) -> list[str]:
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('koito_import.schema'))")
         before = _inspect(conn, db)  # inside the transaction that will do the work
         _refuse_unusable(before)
-        head = _script().get_current_head()
-        if before.state == "ready" and before.revision == head:
+        if before.current:
             return ["nothing to do"]
-        if before.state != "ready" and before.revision is not None:
+        if before.revision is not None and (before.state != "ready" or not before.has_ledger):
             # The recorded revision promises tables that are gone (someone dropped them):
             # forget it; every revision checks the database and creates only what is missing.
             conn.exec_driver_sql(f"DELETE FROM {VERSION_TABLE}")
@@ -147,7 +167,7 @@ def ensure_ready(db: Database) -> list[str]:
     """What an import calls before writing: [] when the database is ready already."""
     current = status(db)
     _refuse_unusable(current)
-    if current.state == "ready" and current.revision == _script().get_current_head():
+    if current.current:
         return []
     return upgrade(db)
 
@@ -161,6 +181,8 @@ def _actions(before: SchemaStatus, after: SchemaStatus, kind: str) -> list[str]:
         actions.append("created track_lookup" + (" (goose version 6 recorded)" if goose6 else ""))
     elif before.revision is None:
         actions.append("reused the existing track_lookup")
+    if not before.has_ledger:
+        actions.append("created the ledger of runs (koito_import_runs and its tables)")
     actions.append(f"recorded koito-import revision {after.revision}")
     return actions
 
@@ -183,8 +205,10 @@ def _inspect(conn: sa.Connection, db: Database) -> SchemaStatus:
             "SELECT max(version_id) FROM goose_db_version WHERE is_applied"
         ).scalar()
     has_lookup = "track_lookup" in tables
-    status = SchemaStatus(db.display(), "empty", revision, goose, has_lookup)
-    others = tables - KOITO_TABLES - KOITO_VIEWS - {VERSION_TABLE}
+    status = SchemaStatus(
+        db.display(), "empty", revision, goose, has_lookup, has_ledger=tables >= LEDGER_TABLES
+    )
+    others = tables - KOITO_TABLES - KOITO_VIEWS - LEDGER_TABLES - {VERSION_TABLE}
     if tables >= KOITO_TABLES:  # tables of forks or plugins beside Koito's are fine
         status.state = "ready" if has_lookup else "koito"
         status.problem = _koito_problem(inspector, status, db.kind)

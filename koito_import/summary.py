@@ -24,6 +24,7 @@ class Summary:
     dry_run: bool = False
     interrupted: bool = False
     notes: list[str] = field(default_factory=list)
+    run_id: int | None = None  # the ledger's record of this run (None for a dry run)
 
     def skip(self, reason: str) -> None:
         self.skipped += 1
@@ -46,4 +47,5 @@ class Summary:
             "dry_run": self.dry_run,
             "interrupted": self.interrupted,
             "notes": self.notes,
+            "run_id": self.run_id,
         }

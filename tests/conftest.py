@@ -1,8 +1,8 @@
-"""Real databases for the tests: the local PostgreSQL when it answers, else a testcontainer."""
+"""Real databases for the tests: KOITO_TEST_PG if set, else the local PostgreSQL when it answers,
+else a throw-away embedded PostgreSQL started for the session (bench/pgserver.py)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,36 +10,20 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bench.pgserver import NoServerError, database_url, postgres_server
 from koito_import.dburl import Database
 
-LOCAL_SERVER = os.environ.get("KOITO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def _reachable(url: str) -> bool:
-    try:
-        with psycopg.connect(url, connect_timeout=3):
-            return True
-    except psycopg.OperationalError:
-        return False
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """A PostgreSQL server URL whose `postgres` role may create databases."""
-    if _reachable(LOCAL_SERVER):
-        yield LOCAL_SERVER
-        return
     try:
-        from testcontainers.postgres import PostgresContainer
-
-        container = PostgresContainer("postgres:15", driver=None).start()
-    except Exception as exc:  # any failure to start Docker means: no server at all
-        pytest.fail(f"no PostgreSQL at {LOCAL_SERVER} and no testcontainer: {exc}", pytrace=False)
-    try:
-        yield container.get_connection_url()
-    finally:
-        container.stop()
+        with postgres_server("KOITO_TEST_PG", durable=False) as url:
+            yield url
+    except NoServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 DatabaseFactory = Callable[[str], Database]
@@ -58,7 +42,7 @@ def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         created.append(name)
-        return Database("postgresql", server.rsplit("/", 1)[0] + "/" + name)
+        return Database("postgresql", database_url(server, name))
 
     yield make
     if created:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from bench.pgserver import database_url
 from koito_import.dburl import Database
 from koito_import.sources.names import MAX_NAME_BYTES, TOO_LONG
 from tests.conftest import FIXTURES, DatabaseFactory
@@ -480,13 +481,19 @@ def test_broken_names_are_cleaned_and_imported(
 
 def _missing_pg_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     server = request.getfixturevalue("pg_server")
-    return server.rsplit("/", 1)[0] + f"/no_such_db_{uuid.uuid4().hex[:8]}"
+    return database_url(server, f"no_such_db_{uuid.uuid4().hex[:8]}")
 
 
 def _not_koito(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     path = tmp_path / "recipes.db"
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE recipes (id INTEGER PRIMARY KEY, name TEXT)")
+    return f"sqlite:///{path}"
+
+
+def _not_a_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    path = tmp_path / "koito.db"
+    path.write_bytes(b"this is not SQLite" * 100)
     return f"sqlite:///{path}"
 
 
@@ -503,6 +510,9 @@ BAD_DATABASES = [
         id="SQLite file in a missing directory",
     ),
     pytest.param(_not_koito, "it is not Koito's database", id="SQLite database not Koito's"),
+    pytest.param(
+        _not_a_database, "koito.db: file is not a database", id="SQLite file not a database"
+    ),
 ]
 
 
@@ -524,6 +534,18 @@ def test_a_database_problem_exits_4_naming_the_database(
     # The database is checked before the input is read: a missing file is not even noticed.
     no_input = cli("maloja", tmp_path / "nope.json", db=url)
     assert_one_line_failure(no_input, EXIT_DATABASE, says)
+    # A dry run fails exactly where the real run does, with the same message.
+    dry = cli("maloja", GOOD_EXPORT, "--dry-run", db=url)
+    assert assert_one_line_failure(dry, EXIT_DATABASE, says) == reason
+
+
+def test_a_sqlite_dry_run_names_the_database_not_its_private_copy(sqlite_db: Database) -> None:
+    import_files(sqlite_db, "maloja", GOOD_EXPORT)
+    real = cli("maloja", GOOD_EXPORT, "--user", "nobody", db=sqlite_db)
+    dry = cli("maloja", GOOD_EXPORT, "--user", "nobody", "--dry-run", db=sqlite_db)
+
+    reason = assert_one_line_failure(real, EXIT_DATABASE, "nobody", sqlite_db.display())
+    assert assert_one_line_failure(dry, EXIT_DATABASE) == reason
 
 
 # --- Ctrl-C ------------------------------------------------------------------------------

@@ -11,13 +11,16 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bench.pgserver import database_url
 from koito_import import schema
 from koito_import.dburl import Database
 from koito_import.schema import SchemaError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"
-HEAD = "0002_track_lookup"
-OURS = {"track_lookup", schema.VERSION_TABLE}
+HEAD = "0003_ledger"
+LEDGER = "created the ledger of runs (koito_import_runs and its tables)"
+OURS = {"track_lookup", schema.VERSION_TABLE, *schema.LEDGER_TABLES}
+OUR_SEQUENCES = {"koito_import_runs_id_seq"}  # PostgreSQL
 
 # Names taken from Koito's DDL (db/migrations 000001-000005, db/migrations_sqlite 001-002).
 KOITO_TABLES = {
@@ -226,7 +229,7 @@ def test_empty_database_gets_koitos_schema_and_goose_rows(any_db: Database) -> N
         assert {n for n in names(cat, "constraints") if n.endswith("_fkey")} >= PG_FOREIGN_KEYS
         assert names(cat, "functions", 0) == PG_FUNCTIONS
         assert names(cat, "triggers", 0) == {"trg_delete_orphan_releases"}
-        assert names(cat, "sequences", 0) == PG_SEQUENCES
+        assert names(cat, "sequences", 0) == PG_SEQUENCES | OUR_SEQUENCES
         assert ("role", "{admin,user}") in cat["enums"]
         assert "pg_trgm" in names(cat, "extensions", 0)
         assert goose_rows(any_db) == [*GOOSE_ROWS["postgresql"], (6, True)]
@@ -246,7 +249,8 @@ def test_created_schema_equals_the_one_koitos_migrations_build(
     schema.upgrade(any_db)
     make_koito(other_db)
 
-    assert without(catalog(any_db), OURS) == without(catalog(other_db), OURS)
+    ours = OURS | OUR_SEQUENCES
+    assert without(catalog(any_db), ours) == without(catalog(other_db), ours)
 
 
 def test_upgrading_twice_changes_nothing(any_db: Database) -> None:
@@ -270,14 +274,15 @@ def test_existing_koito_database_only_gains_track_lookup(any_db: Database) -> No
     if any_db.kind == "postgresql":
         assert actions == [
             "created track_lookup (goose version 6 recorded)",
+            LEDGER,
             f"recorded koito-import revision {HEAD}",
         ]
         assert goose_rows(any_db) == [*GOOSE_ROWS["postgresql"], (6, True)]
     else:
-        assert actions == ["created track_lookup", f"recorded koito-import revision {HEAD}"]
+        assert actions == ["created track_lookup", LEDGER, f"recorded koito-import revision {HEAD}"]
         assert goose_rows(any_db) == GOOSE_ROWS["sqlite"]
     after = catalog(any_db)
-    assert without(after, OURS) == cat  # Koito's tables, indexes, views... untouched
+    assert without(after, OURS | OUR_SEQUENCES) == cat  # Koito's tables, views... untouched
     assert data(any_db) == rows
     assert index_names(after) >= LOOKUP_INDEXES
     assert schema.status(any_db).state == "ready"
@@ -300,7 +305,11 @@ def test_existing_track_lookup_is_reused_without_goose_rows(any_db: Database) ->
 
     actions = schema.upgrade(any_db)
 
-    assert actions == ["reused the existing track_lookup", f"recorded koito-import revision {HEAD}"]
+    assert actions == [
+        "reused the existing track_lookup",
+        LEDGER,
+        f"recorded koito-import revision {HEAD}",
+    ]
     assert query(any_db, identity) == table  # the same table, not a new one
     assert goose_rows(any_db) == rows
     assert schema.status(any_db).revision == HEAD
@@ -439,7 +448,7 @@ def test_sqlite_in_a_missing_directory_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("make_url", [
     lambda server: "postgresql://koito:secret@127.0.0.1:1/koito",  # nothing listens there
-    lambda server: server.rsplit("/", 1)[0] + "/koito_no_such_database",
+    lambda server: database_url(server, "koito_no_such_database"),
 ])  # fmt: skip
 def test_unreachable_postgresql_is_one_line_naming_the_database(pg_server: str, make_url) -> None:
     db = Database("postgresql", make_url(pg_server))

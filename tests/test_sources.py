@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from source_helpers import FIXTURES, make_zip, read, reasons
 
+from koito_import import sources
 from koito_import.sources import SOURCES, detect, expand_inputs, input_size, read_inputs
 from koito_import.sources.base import ByteCounter, InputError, SourceOptions
 from koito_import.sources.fields import clean_text, mbid
@@ -187,6 +188,42 @@ def test_damaged_zip_member_names_the_member(tmp_path: Path) -> None:
         read("spotify", archive)
     assert error.value.where.startswith(f"{archive}:{member}")
     assert "damaged zip member" in str(error.value) or "malformed JSON" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "method",
+    [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA],
+    ids=["deflate", "bzip2", "lzma"],
+)
+def test_any_damaged_member_is_an_input_error(tmp_path: Path, method: int) -> None:
+    archive = tmp_path / "damaged.zip"
+    member = "Streaming_History_Audio_0.json"
+    with zipfile.ZipFile(archive, "w", method) as out:
+        out.writestr(member, json.dumps([spotify_entry(ms_played=i) for i in range(2000)]))
+    data = bytearray(archive.read_bytes())
+    data[300:400] = bytes(100)
+    archive.write_bytes(bytes(data))
+    with pytest.raises(InputError) as error:
+        read("spotify", archive)
+    assert error.value.where == f"{archive}:{member}" or "malformed JSON" in str(error.value)
+
+
+@pytest.mark.parametrize("planted", [OSError("planted"), RuntimeError("planted")])
+def test_a_readers_own_error_inside_a_zip_is_not_called_damage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, planted: Exception
+) -> None:
+    """Only the archive's reads can report damage: a reader's bug keeps its own type."""
+
+    def broken_reader(inp, counter, options):  # type: ignore[no-untyped-def]
+        with inp.open(counter) as stream:
+            stream.read(10)
+        raise planted
+        yield
+
+    monkeypatch.setitem(sources._STREAM_READERS, "spotify", broken_reader)
+    archive = make_zip(tmp_path / "export.zip", {"Streaming_History_Audio_0.json": EXTENDED})
+    with pytest.raises(type(planted), match="planted"):
+        read("spotify", archive)
 
 
 def test_maloja_export_inside_a_zip_names_the_member(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ def _assert_sound(db: Database) -> None:
 
 def test_write_lands_koito_rows(store: SqliteStore, sqlite_db: Database) -> None:
     user_id = _user(store)
-    assert store.write(_catalogue_batch(user_id)) == 2
+    assert store.write(_catalogue_batch(user_id)).inserted == 2
 
     artists = _q(sqlite_db, "SELECT id, name, musicbrainz_id FROM artists_with_name ORDER BY id")
     assert [(n, m) for _, n, m in artists] == [("Daft Punk", MBID_A), ("Pharrell Williams", None)]
@@ -160,7 +160,7 @@ def test_write_lands_koito_rows(store: SqliteStore, sqlite_db: Database) -> None
             LookupRow("daft punk\x1fget lucky\x1frandom access memories", daft, release, track)
         ],
     )
-    assert store.write(again) == 0
+    assert store.write(again).inserted == 0
     assert _q(sqlite_db, "SELECT count(*) FROM listens") == [(2,)]
     assert _q(sqlite_db, "SELECT count(*) FROM track_lookup") == [(1,)]
     _assert_sound(sqlite_db)
@@ -182,7 +182,7 @@ def test_fetch_releases_and_tracks(store: SqliteStore) -> None:
     store.write(_catalogue_batch(_user(store)))
     daft, pharrell = (a.id for a in store.fetch_artists(["Daft Punk", "Pharrell Williams"], []))
     other = store.write(BatchWrite(user_id=1, artists=[NewArtist(canonical("Other"))]))
-    assert other == 0
+    assert other.inserted == 0
     [other_id] = [a.id for a in store.fetch_artists(["Other"], [])]
 
     [release] = store.fetch_releases([("Random Access Memories", pharrell)], [])
@@ -220,7 +220,7 @@ def test_fetch_handles_more_names_than_sqlite_variables(store: SqliteStore) -> N
         listens=[Listen(-(i + 1), 1_600_000_000 + i, None) for i in range(n)],
         lookups=[LookupRow(f"k{i}", -(i + 1), -(i + 1), -(i + 1)) for i in range(n)],
     )
-    assert store.write(batch) == n
+    assert store.write(batch).inserted == n
     artists = store.fetch_artists([*names, "Missing"], [])
     assert len(artists) == n
     by_name = {a.aliases[0]: a.id for a in artists}
@@ -268,7 +268,7 @@ def test_failed_batch_leaves_nothing(store: SqliteStore, sqlite_db: Database) ->
     with pytest.raises(StoreError, match="FOREIGN KEY"):
         store.write(bad)
     assert _q(sqlite_db, "SELECT count(*) FROM artists") == [(0,)]
-    assert store.write(_catalogue_batch(user_id)) == 2  # the connection is still usable
+    assert store.write(_catalogue_batch(user_id)).inserted == 2  # the connection is still usable
 
 
 def test_default_user_created_once(store: SqliteStore, sqlite_db: Database) -> None:
@@ -328,7 +328,7 @@ def test_import_lock_excludes_another_process(store: SqliteStore, sqlite_db: Dat
         assert out.startswith("held: another koito-import is writing to")
         assert "--wait SECONDS" in out and ".koito-import.lock" in out
         # The lock is koito-import's own: Koito's readers and writers are not blocked.
-        assert store.write(_catalogue_batch(_user(store))) == 2
+        assert store.write(_catalogue_batch(_user(store))).inserted == 2
     assert _other_import(sqlite_db) == "acquired"
 
 
@@ -381,6 +381,6 @@ def test_locked_database_is_a_quick_store_error(sqlite_db: Database) -> None:
     finally:
         koito.execute("ROLLBACK")
         koito.close()
-    assert store.write(_catalogue_batch(user_id)) == 2
+    assert store.write(_catalogue_batch(user_id)).inserted == 2
     store.close()
     _assert_sound(sqlite_db)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from koito_import.sources import koito, lastfm, listenbrainz, maloja, spotify
-from koito_import.sources.archives import ZIP_ERRORS, is_zip, member_input, zip_members
+from koito_import.sources.archives import is_zip, member_input, zip_members
 from koito_import.sources.base import ByteCounter, InputError, Item, Reader, SourceOptions
 from koito_import.sources.inputs import Input, file_input, head_bytes
 from koito_import.sources.names import skip_too_long
@@ -114,11 +114,8 @@ def _read_zip(
         if info not in chosen:
             counter.done += info.file_size
             continue
-        inp = member_input(path, info)
-        try:
-            yield from _STREAM_READERS[source](inp, counter, options)
-        except ZIP_ERRORS as exc:
-            raise InputError(inp.name, f"damaged zip member ({exc})") from exc
+        # Damage inside the member is reported by the member's own stream (archives.py).
+        yield from _STREAM_READERS[source](member_input(path, info), counter, options)
 
 
 # --- detection -----------------------------------------------------------------------------
@@ -136,6 +133,30 @@ def detect(path: Path) -> str:
     if found is None:
         raise InputError(str(path), UNSURE)
     return found
+
+
+def group_by_source(paths: list[Path]) -> list[tuple[str, list[Path]]]:
+    """The inputs of `auto`, grouped by the source each comes from, in the order given. A
+    folder of one kind of export stays whole; a folder of several kinds is split into its
+    files (those no source recognizes are left out, as when detecting a folder)."""
+    groups: dict[str, list[Path]] = {}
+    for path in paths:
+        try:
+            groups.setdefault(detect(path), []).append(path)
+            continue
+        except InputError:
+            if not path.is_dir():
+                raise
+        found = False
+        for file in expand_inputs([path]):
+            try:
+                groups.setdefault(detect(file), []).append(file)
+                found = True
+            except InputError:
+                continue
+        if not found:
+            raise InputError(str(path), UNSURE)
+    return list(groups.items())
 
 
 def _detect_directory(path: Path) -> str:

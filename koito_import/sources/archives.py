@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import lzma
 import zipfile
 import zlib
 from pathlib import Path
@@ -11,9 +12,12 @@ from typing import BinaryIO
 from koito_import.sources.base import ByteCounter, InputError
 from koito_import.sources.inputs import CountingReader, Input
 
-# What reading a damaged member can raise: bad CRC or headers, truncated or corrupt deflate
-# data, encryption, or a compression method Python lacks.
-ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError)
+# What a damaged archive raises while a member is read: a bad CRC or header, truncated or
+# corrupt deflate, bzip2 (an OSError) or lzma data. Caught only around the archive's own reads,
+# so that a reader's bug stays a bug (exit 1 with its traceback under --debug).
+DAMAGED_DATA = (zipfile.BadZipFile, zlib.error, EOFError, lzma.LZMAError, OSError)
+# Opening a member also meets encryption (RuntimeError) and compression methods Python lacks.
+UNOPENABLE = (*DAMAGED_DATA, RuntimeError, NotImplementedError)
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 
@@ -54,8 +58,32 @@ def member_input(path: Path, info: zipfile.ZipInfo) -> Input:
             with zipfile.ZipFile(path) as archive:
                 # The member keeps the archive's file open after the ZipFile is closed.
                 raw = archive.open(info)
-        except ZIP_ERRORS as exc:
+        except UNOPENABLE as exc:
             raise InputError(name, f"cannot open the zip member ({exc})") from exc
-        return io.BufferedReader(CountingReader(raw, counter), buffer_size=1 << 16)
+        member = _MemberReader(raw, name)
+        return io.BufferedReader(CountingReader(member, counter), buffer_size=1 << 16)
 
     return Input(name, open_member)
+
+
+class _MemberReader(io.RawIOBase):
+    """A zip member's bytes; damage found while reading them is an InputError naming it."""
+
+    def __init__(self, raw: BinaryIO, name: str) -> None:
+        self._raw = raw
+        self._name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._raw.read(len(buffer))
+        except DAMAGED_DATA as exc:
+            raise InputError(self._name, f"damaged zip member ({exc})") from exc
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()

@@ -10,7 +10,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 from koito_import.dburl import Database
-from koito_import.store.base import Store
+from koito_import.store.base import Store, StoreError
 
 
 def open_store(db: Database, workers: int, rehearsal: bool = False) -> Store:
@@ -29,14 +29,17 @@ def sqlite_rehearsal_copy(db: Database) -> Iterator[Database]:
     """A private snapshot of a SQLite database, for a dry run to write into and throw away:
     Koito's own file is never locked for longer than the copy takes."""
     folder = Path(tempfile.mkdtemp(prefix="koito-import-dry-run-"))
-    copy = Database("sqlite", str(folder / "koito.db"))
+    copy = Database("sqlite", str(folder / "koito.db"), shown_as=db.display())
     try:
         if db.path.exists():
-            with (
-                closing(sqlite3.connect(db.path)) as source,
-                closing(sqlite3.connect(copy.path)) as target,
-            ):
-                source.backup(target)
+            try:
+                with (
+                    closing(sqlite3.connect(db.path)) as source,
+                    closing(sqlite3.connect(copy.path)) as target,
+                ):
+                    source.backup(target)
+            except sqlite3.Error as exc:
+                raise StoreError(f"{db.display()}: cannot copy it for the dry run: {exc}") from exc
         yield copy
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -8,10 +8,10 @@ i-th new entity of that kind in the same batch, whose real id the store assigns 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
 from koito_import.model import Alias
 
@@ -108,6 +108,25 @@ class BatchWrite:
 
 
 @dataclass(slots=True)
+class Written:
+    """What one `Store.write` added: the ledger of runs records exactly this."""
+
+    listens: list[tuple[int, int]]  # (track id, unix seconds) of each listen inserted
+    artists: list[int]  # ids of the entities created, in creation order
+    releases: list[int]
+    tracks: list[int]
+
+    @property
+    def inserted(self) -> int:
+        return len(self.listens)
+
+
+# Called by `Store.write` inside the batch's transaction, before it commits, with the store's
+# connection (sqlite3 or psycopg): whatever it writes commits or rolls back with the batch.
+WithinWrite = Callable[[Any, Written], None]
+
+
+@dataclass(slots=True)
 class MbidCoverage:
     """The MBIDs a cached track's entities already have (to see if a scrobble adds one)."""
 
@@ -126,8 +145,14 @@ class User:
 
 class Store(Protocol):
     description: str  # what to tell the user: "PostgreSQL koito@localhost/koito"
+    kind: Literal["postgresql", "sqlite"]
 
     def close(self) -> None: ...
+
+    def transaction(self, readonly: bool = False) -> AbstractContextManager[Any]:
+        """One transaction on the store's writing connection, yielded (sqlite3 or psycopg);
+        committed at the end, rolled back on any exception; driver errors become StoreErrors."""
+        ...
 
     def import_lock(self, wait_s: float) -> AbstractContextManager[None]:
         """Hold the database's import lock; raise LockHeld after `wait_s` seconds."""
@@ -163,6 +188,7 @@ class Store(Protocol):
         MBID is in `mbids`."""
         ...
 
-    def write(self, batch: BatchWrite) -> int:
-        """Apply `batch` in one transaction; return the number of listens inserted."""
+    def write(self, batch: BatchWrite, within: WithinWrite | None = None) -> Written:
+        """Apply `batch` in one transaction (with `within`, see WithinWrite); return what it
+        added."""
         ...

@@ -29,6 +29,8 @@ from koito_import.store.base import (
     StoreError,
     TrackRow,
     User,
+    WithinWrite,
+    Written,
 )
 from koito_import.store.refs import RefMap
 
@@ -40,6 +42,8 @@ CHUNK = 2000  # keys per look-up query when spread across workers
 class PostgresStore:
     """With `rehearsal` (--dry-run) every batch is written inside one transaction that
     `close` rolls back, and look-ups read through that transaction to see earlier batches."""
+
+    kind = "postgresql"
 
     def __init__(self, db: Database, workers: int = 2, rehearsal: bool = False) -> None:
         self.description = db.display()
@@ -65,6 +69,12 @@ class PostgresStore:
         self._pool.close()
         self._writer.close()
         self._locker.close()
+
+    @contextmanager
+    def transaction(self, readonly: bool = False) -> Iterator[psycopg.Connection]:
+        doing = "reading from" if readonly else "writing to"
+        with self._errors(doing), self._writer.transaction():
+            yield self._writer
 
     @contextmanager
     def import_lock(self, wait_s: float) -> Iterator[None]:
@@ -170,15 +180,17 @@ class PostgresStore:
 
     # -- writing --
 
-    def write(self, batch: BatchWrite) -> int:
-        with self._errors("writing to"), self._writer.transaction():
-            self._writer.execute(q.CLEAR_TEMP_TABLES)
+    def write(self, batch: BatchWrite, within: WithinWrite | None = None) -> Written:
+        with self.transaction() as conn:
+            conn.execute(q.CLEAR_TEMP_TABLES)
             refs = self._allocate(batch)
-            _copy_entities(self._writer, batch, refs)
-            _apply_updates(self._writer, batch, refs)
-            inserted = _copy_listens(self._writer, batch, refs)
-            _copy_lookups(self._writer, batch, refs)
-        return inserted
+            _copy_entities(conn, batch, refs)
+            _apply_updates(conn, batch, refs)
+            written = refs.written(_copy_listens(conn, batch, refs))
+            _copy_lookups(conn, batch, refs)
+            if within is not None:
+                within(conn, written)
+        return written
 
     def _allocate(self, batch: BatchWrite) -> RefMap:
         def ids(sequence: str, count: int) -> list[int]:
@@ -245,12 +257,15 @@ def _apply_updates(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) ->
             conn.execute(sql, ([resolve(p[0]) for p in pairs], [p[1] for p in pairs]))
 
 
-def _copy_listens(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) -> int:
+def _copy_listens(
+    conn: psycopg.Connection, batch: BatchWrite, refs: RefMap
+) -> list[tuple[int, int]]:
+    """The (track, listened_at) of the listens inserted (not those already there)."""
     if not batch.listens:
-        return 0
+        return []
     t = refs.track
     _copy(conn, q.COPY_TMP_LISTENS, ((t(x.track), x.listened_at, x.client) for x in batch.listens))
-    return conn.execute(q.INSERT_LISTENS, (batch.user_id,)).rowcount
+    return conn.execute(q.INSERT_LISTENS, (batch.user_id,)).fetchall()  # type: ignore[return-value]
 
 
 def _copy_lookups(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) -> None:

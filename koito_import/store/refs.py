@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 from koito_import.model import Alias
+from koito_import.store.base import Written
 
 
 class HasAliases(Protocol):
@@ -16,18 +17,21 @@ class RefMap:
     """Row ids for a batch's new artists, releases and tracks, in creation order."""
 
     def __init__(self, artists: list[int], releases: list[int], tracks: list[int]) -> None:
-        self._artists = artists
-        self._releases = releases
-        self._tracks = tracks
+        self.artists = artists
+        self.releases = releases
+        self.tracks = tracks
 
     def artist(self, ref: int) -> int:
-        return ref if ref > 0 else self._artists[-ref - 1]
+        return ref if ref > 0 else self.artists[-ref - 1]
 
     def release(self, ref: int) -> int:
-        return ref if ref > 0 else self._releases[-ref - 1]
+        return ref if ref > 0 else self.releases[-ref - 1]
 
     def track(self, ref: int) -> int:
-        return ref if ref > 0 else self._tracks[-ref - 1]
+        return ref if ref > 0 else self.tracks[-ref - 1]
+
+    def written(self, listens: list[tuple[int, int]]) -> Written:
+        return Written(listens, self.artists, self.releases, self.tracks)
 
     @staticmethod
     def aliases(

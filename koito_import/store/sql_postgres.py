@@ -141,10 +141,12 @@ WHERE t.id = v.id AND t.duration = 0
 """
 
 COPY_TMP_LISTENS = "COPY ki_listens (track_id, ts, client) FROM STDIN"
+# RETURNING gives exactly the rows inserted, not those the conflict kept as they were.
 INSERT_LISTENS = """
 INSERT INTO listens (track_id, listened_at, client, user_id)
 SELECT track_id, to_timestamp(ts), client, %s FROM ki_listens
 ON CONFLICT DO NOTHING
+RETURNING track_id, extract(epoch FROM listened_at)::bigint
 """
 
 COPY_TMP_LOOKUPS = "COPY ki_lookups (lookup_key, artist_id, album_id, track_id) FROM STDIN"

@@ -6,6 +6,7 @@ TEMP_TABLES = """
 CREATE TEMP TABLE IF NOT EXISTS q_keys (v TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS q_mbids (v TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS q_pairs (title TEXT, ref INTEGER, PRIMARY KEY (title, ref));
+CREATE TEMP TABLE IF NOT EXISTS q_listens (track_id INTEGER, listened_at INTEGER, client TEXT);
 """
 
 # CROSS JOIN pins the (small) temp table as the outer loop, so each key is one index probe.
@@ -83,8 +84,11 @@ UPDATE {table} SET musicbrainz_id = ?1 WHERE id = ?2 AND musicbrainz_id IS NULL
 AND NOT EXISTS (SELECT 1 FROM {table} WHERE musicbrainz_id = ?1)
 """
 SET_DURATION = "UPDATE tracks SET duration = ? WHERE id = ? AND duration = 0"
+# RETURNING gives exactly the rows inserted (not those OR IGNORE kept as they were).
 INSERT_LISTENS = """
-INSERT OR IGNORE INTO listens (track_id, listened_at, user_id, client) VALUES (?, ?, ?, ?)
+INSERT OR IGNORE INTO listens (track_id, listened_at, user_id, client)
+SELECT track_id, listened_at, ?, client FROM temp.q_listens ORDER BY rowid
+RETURNING track_id, listened_at
 """
 UPSERT_LOOKUPS = """
 INSERT INTO track_lookup (lookup_key, artist_id, album_id, track_id) VALUES (?, ?, ?, ?)

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import bcrypt
@@ -31,12 +31,16 @@ from koito_import.store.base import (
     StoreError,
     TrackRow,
     User,
+    WithinWrite,
+    Written,
 )
 from koito_import.store.refs import RefMap
 
 
 class SqliteStore:
     """Koito's SQLite database, through one connection (serialized across threads)."""
+
+    kind = "sqlite"
 
     def __init__(self, db: Database, busy_timeout_s: float = 5.0) -> None:
         self.description = db.display()
@@ -95,6 +99,9 @@ class SqliteStore:
                 if self._conn.in_transaction:  # SQLite may have rolled back already
                     self._conn.execute("ROLLBACK")
                 raise
+
+    def transaction(self, readonly: bool = False) -> AbstractContextManager[sqlite3.Connection]:
+        return self._transaction("DEFERRED" if readonly else "IMMEDIATE")
 
     def _load(self, table: str, rows: Iterable[Any]) -> None:
         """Replace a temp table's contents (inside a transaction)."""
@@ -219,13 +226,15 @@ class SqliteStore:
 
     # -- the batch write --------------------------------------------------------------------
 
-    def write(self, batch: BatchWrite) -> int:
+    def write(self, batch: BatchWrite, within: WithinWrite | None = None) -> Written:
         with self._transaction() as conn:
             refs = _create_entities(conn, batch)
             _link_and_fill(conn, batch, refs)
-            inserted = _insert_listens(conn, batch, refs)
+            written = refs.written(_insert_listens(conn, batch, refs))
             _upsert_lookups(conn, batch, refs)
-        return inserted
+            if within is not None:
+                within(conn, written)
+        return written
 
 
 def _create_entities(conn: sqlite3.Connection, batch: BatchWrite) -> RefMap:
@@ -269,17 +278,17 @@ def _link_and_fill(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) ->
     conn.executemany(q.SET_DURATION, [(d, t(ref)) for ref, d in batch.track_durations])
 
 
-def _insert_listens(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> int:
-    """Insert the listens, keeping any existing (track, listened_at); return how many landed."""
-    before = conn.total_changes
+def _insert_listens(
+    conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap
+) -> list[tuple[int, int]]:
+    """Insert the listens, keeping any existing (track, listened_at) (the first of a batch
+    wins); return the (track, listened_at) of those that landed."""
+    conn.execute("DELETE FROM temp.q_listens")
     conn.executemany(
-        q.INSERT_LISTENS,
-        [
-            (refs.track(x.track), int(x.listened_at), batch.user_id, x.client or "")
-            for x in batch.listens
-        ],
+        "INSERT INTO temp.q_listens VALUES (?, ?, ?)",
+        [(refs.track(x.track), int(x.listened_at), x.client or "") for x in batch.listens],
     )
-    return conn.total_changes - before
+    return conn.execute(q.INSERT_LISTENS, (batch.user_id,)).fetchall()
 
 
 def _upsert_lookups(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> None:

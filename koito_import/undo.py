@@ -1,0 +1,237 @@
+"""`koito-import undo RUN_ID`: take one run back, in one transaction (SPEC §6).
+
+First the listens the run inserted go (those it found already there were never its own).
+Then, of the entities it created, those nothing needs any more: tracks no listen is on,
+then releases no track is on, then artists no track credits. Their aliases, artist links
+and lookup rows go with them (Koito's cascades). Everything else stays, counted as kept:
+an entity a later run, or Koito's own scrobbles, now use.
+
+Entities kept by an earlier undo are looked at again each time, so undoing the run that kept
+them alive removes them too. An artist is also kept when removing it would leave a release
+that stays with no artist at all (Koito's trigger would delete that release, its tracks and
+their listens). The run is marked `undone`; its listen rows leave the ledger.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from koito_import.dburl import Database
+from koito_import.ledger import UNDONE, Ledger, Run, Sql, iso, ledger_of
+
+KINDS = ("track", "release", "artist")  # the order they can go in
+
+
+class UndoProblem(Exception):
+    """The run cannot be undone (unknown id); the message says why."""
+
+
+@dataclass(slots=True)
+class Undone:
+    run: Run
+    dry_run: bool
+    already: bool = False  # the run was undone before: nothing was done now
+    listens_removed: int = 0
+    tracks_removed: int = 0
+    releases_removed: int = 0
+    artists_removed: int = 0
+    tracks_kept: int = 0
+    releases_kept: int = 0
+    artists_kept: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run.id,
+            "dry_run": self.dry_run,
+            "already_undone": self.already,
+            "undone_at": iso(self.run.undone_at),
+            "listens_removed": self.listens_removed,
+            "tracks_removed": self.tracks_removed,
+            "releases_removed": self.releases_removed,
+            "artists_removed": self.artists_removed,
+            "tracks_kept": self.tracks_kept,
+            "releases_kept": self.releases_kept,
+            "artists_kept": self.artists_kept,
+        }
+
+
+class _Rehearsal(Exception):
+    """Raised inside the transaction of a dry run, so that it rolls back."""
+
+
+def undo_run(db: Database, run_id: int, dry_run: bool = False, wait_s: float = 10.0) -> Undone:
+    """Undo run `run_id` of `db`, under the import lock: no import runs meanwhile."""
+    with ledger_of(db) as ledger:
+        if ledger is None:
+            raise UndoProblem(_no_such_run(run_id))
+        with ledger.store.import_lock(wait_s):
+            return undo(ledger, run_id, dry_run)
+
+
+def _no_such_run(run_id: int) -> str:
+    return f"there is no run {run_id}; `koito-import runs` lists them"
+
+
+def undo(ledger: Ledger, run_id: int, dry_run: bool = False) -> Undone:
+    """Undo run `run_id` (the caller holds the import lock, so a run still marked `running`
+    was cut short)."""
+    if not dry_run:
+        ledger.mark_interrupted()
+    run = ledger.run(run_id)
+    if run is None:
+        raise UndoProblem(_no_such_run(run_id))
+    if run.status == UNDONE:
+        return Undone(run, dry_run, already=True)
+    result = Undone(run, dry_run)
+    try:
+        with ledger.transaction() as conn:
+            _Undo(ledger.sql, conn, run_id, result).apply()
+            if dry_run:
+                raise _Rehearsal
+    except _Rehearsal:
+        pass
+    if not dry_run:
+        run.status, run.undone_at = UNDONE, int(time.time())
+    return result
+
+
+class _Undo:
+    def __init__(self, sql: Sql, conn: Any, run_id: int, result: Undone) -> None:
+        self.sql = sql
+        self.conn = conn
+        self.run_id = run_id
+        self.result = result
+
+    def _one(self, statement: str, *params: Any) -> Any:
+        return self.conn.execute(self.sql(statement), params).fetchone()[0]
+
+    def _count(self, statement: str, *params: Any) -> int:
+        """Run a DELETE ... RETURNING and count its rows."""
+        return len(self.conn.execute(self.sql(statement), params).fetchall())
+
+    def _candidates(self, kind: str) -> str:
+        """The entities of `kind` this undo may remove: the run's own, and those an earlier
+        undo kept. (Two %s: kind, run id.)"""
+        return (
+            "SELECT entity_id FROM koito_import_run_entities WHERE kind = %s AND (run_id = %s"
+            " OR run_id IN (SELECT id FROM koito_import_runs WHERE status = 'undone'))"
+        )
+
+    def apply(self) -> None:
+        run = self.run_id
+        if self.sql.pg:
+            self._lock_candidates()
+        self.result.listens_removed = self._remove_listens()
+        self.result.tracks_removed = self._count(
+            f"DELETE FROM tracks WHERE id IN ({self._candidates('track')})"
+            " AND NOT EXISTS (SELECT 1 FROM listens l WHERE l.track_id = tracks.id)"
+            " RETURNING id",
+            "track",
+            run,
+        )
+        self.result.releases_removed = self._count(
+            f"DELETE FROM releases WHERE id IN ({self._candidates('release')})"
+            " AND NOT EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = releases.id)"
+            " RETURNING id",
+            "release",
+            run,
+        )
+        self.result.artists_removed = self._remove_artists()
+        for kind, table in (("track", "tracks"), ("release", "releases"), ("artist", "artists")):
+            # The run's entities that stay, then the ledger forgets those that are gone.
+            kept = self._one(
+                "SELECT count(*) FROM koito_import_run_entities e"
+                f" JOIN {table} x ON x.id = e.entity_id WHERE e.run_id = %s AND e.kind = %s",
+                run,
+                kind,
+            )
+            setattr(self.result, f"{kind}s_kept", kept)
+            self.conn.execute(
+                self.sql(
+                    "DELETE FROM koito_import_run_entities WHERE kind = %s AND (run_id = %s"
+                    " OR run_id IN (SELECT id FROM koito_import_runs WHERE status = 'undone'))"
+                    f" AND NOT EXISTS (SELECT 1 FROM {table} x"
+                    " WHERE x.id = koito_import_run_entities.entity_id)"
+                ),
+                (kind, run),
+            )
+        self.conn.execute(
+            self.sql("DELETE FROM koito_import_run_listens WHERE run_id = %s"), (run,)
+        )
+        self.conn.execute(
+            self.sql(
+                f"UPDATE koito_import_runs SET status = %s, undone_at = {self.sql.time}"
+                " WHERE id = %s AND status <> %s"
+            ),
+            (UNDONE, int(time.time()), run, UNDONE),
+        )
+
+    def _lock_candidates(self) -> None:
+        """PostgreSQL: hold the rows that may go, so a listen or track Koito adds meanwhile
+        either lands first (and keeps them) or waits until this transaction ends."""
+        for kind, table in (("artist", "artists"), ("release", "releases"), ("track", "tracks")):
+            self.conn.execute(
+                f"SELECT 1 FROM {table} WHERE id IN ({self._candidates(kind)})"
+                " ORDER BY id FOR UPDATE",
+                (kind, self.run_id),
+            )
+
+    def _remove_listens(self) -> int:
+        if self.sql.pg:
+            return self._count(
+                "DELETE FROM listens l USING koito_import_run_listens r"
+                " WHERE r.run_id = %s AND l.track_id = r.track_id"
+                " AND l.listened_at = r.listened_at RETURNING 1",
+                self.run_id,
+            )
+        return self._count(
+            "DELETE FROM listens WHERE (track_id, listened_at) IN"
+            " (SELECT track_id, listened_at FROM koito_import_run_listens WHERE run_id = %s)"
+            " RETURNING 1",
+            self.run_id,
+        )
+
+    def _remove_artists(self) -> int:
+        """Artists no track credits any more, except one for each release that stays and
+        would otherwise be left without artists."""
+        unused = (
+            f"SELECT a.id FROM artists a WHERE a.id IN ({self._candidates('artist')})"
+            " AND NOT EXISTS (SELECT 1 FROM artist_tracks x WHERE x.artist_id = a.id)"
+        )
+        links = self.conn.execute(
+            self.sql(
+                "SELECT release_id, artist_id, is_primary FROM artist_releases"
+                " WHERE release_id IN (SELECT release_id FROM artist_releases"
+                f" WHERE artist_id IN ({unused})) ORDER BY release_id, is_primary DESC, artist_id"
+            ),
+            ("artist", self.run_id),
+        ).fetchall()
+        going = {artist for _, artist, _ in links} & {
+            row[0]
+            for row in self.conn.execute(self.sql(unused), ("artist", self.run_id)).fetchall()
+        }
+        spared = _spare_one_per_release(links, going)
+        keep = ""
+        if spared:
+            keep = f" AND id NOT IN ({', '.join('%s' for _ in spared)})"
+        return self._count(
+            f"DELETE FROM artists WHERE id IN ({unused}){keep} RETURNING id",
+            "artist",
+            self.run_id,
+            *sorted(spared),
+        )
+
+
+def _spare_one_per_release(links: list[tuple[int, int, Any]], going: set[int]) -> set[int]:
+    """Artists to keep so that no release loses its last artist link: for each release all
+    of whose artists would go, its first (primary) one."""
+    by_release: dict[int, list[int]] = {}
+    for release, artist, _ in links:
+        by_release.setdefault(release, []).append(artist)
+    spared: set[int] = set()
+    for artists in by_release.values():
+        if all(a in going and a not in spared for a in artists):
+            spared.add(artists[0])
+    return spared
