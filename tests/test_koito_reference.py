@@ -83,3 +83,37 @@ def test_koito_export_alias_sources_are_koitos(any_db: Database) -> None:
         (1641681128, "test client", "admin"),
         (1642310891, "test client", "admin"),
     ]
+
+
+def test_koito_export_entities_with_mbids_stay_apart(any_db: Database) -> None:
+    """Two artists named Nirvana with different MBIDs, then one without: Koito's importer
+    matches an exported entity with an MBID by that MBID only, so it keeps two artists (and
+    their albums and tracks); the listen without MBIDs goes to the first by name."""
+    import_files(any_db, "koito", FIXTURES / "koito" / "koito_export_same_names.json")
+    snap = load(any_db)
+
+    artists = sorted((a.name, a.mbid) for a in snap.artists.values())
+    assert artists == [
+        ("Nirvana", "9282c8b4-ca0b-4c6b-b7e3-4f7762dfc4d6"),
+        ("Nirvana", "f2fb0ff0-5679-42ec-a55c-15109ce6e320"),
+    ]
+    releases = sorted(
+        (
+            (r.title, r.mbid, snap.artists[next(iter(r.artists))].mbid)
+            for r in snap.releases.values()
+        ),
+        key=lambda r: r[1] or "~",  # the one with an MBID first
+    )
+    assert releases == [
+        ("Nevermind", "22222222-2222-4222-8222-222222222222", artists[0][1]),
+        ("Nevermind", None, artists[1][1]),
+    ]
+    by_time = sorted(
+        (x.listened_at, snap.tracks[x.track].mbid, snap.releases[snap.tracks[x.track].release].mbid)
+        for x in snap.listens
+    )  # times differ, so nothing else is compared
+    assert by_time == [
+        (1704067200, "11111111-1111-4111-8111-111111111111", releases[0][1]),
+        (1704153600, None, None),
+        (1704240000, "11111111-1111-4111-8111-111111111111", releases[0][1]),
+    ]

@@ -168,7 +168,10 @@ class Resolver:
         return result
 
     def _koito_artist(self, view: CatalogView, entity: KoitoEntity) -> ArtistRow:
-        artist = view.artist_with_mbid(entity.mbid) or view.artist_named(entity.name)
+        # Koito's importer: an exported entity with an MBID is that MBID's entity, or a new one
+        # (two artists of one name with different MBIDs stay two); without one, by name.
+        found = view.artist_with_mbid if entity.mbid else view.artist_named
+        artist = found(entity.mbid or entity.name)
         if artist is None:
             image, source = _image(entity)
             artist = view.create_artist(
@@ -194,7 +197,10 @@ class Resolver:
         return release
 
     def _koito_release(self, view: CatalogView, album: KoitoEntity, ids: list[int]) -> ReleaseRow:
-        release = view.release_with_mbid(album.mbid) or view.release_titled(album.name, ids[0])
+        if album.mbid:
+            release = view.release_with_mbid(album.mbid)
+        else:
+            release = view.release_titled(album.name, ids[0])
         if release is None:
             image, source = _image(album)
             new = NewRelease(
@@ -215,11 +221,16 @@ class Resolver:
         ids = [a.id for a in artists]
         entity = s.koito.track if s.koito else None
         mbid = entity.mbid if entity else s.recording_mbid
-        track = view.track_with_mbid(mbid)
-        if track is None:
+        if entity is not None and mbid:  # a Koito export: by its MBID only, as for artists
+            track = view.track_with_mbid(mbid)
+        elif entity is not None:
             track = view.track_titled(_track_title(s), release.id, ids)
-            if track is not None:
-                view.give_track_mbid(track, mbid)
+        else:
+            track = view.track_with_mbid(mbid)
+            if track is None:
+                track = view.track_titled(_track_title(s), release.id, ids)
+                if track is not None:
+                    view.give_track_mbid(track, mbid)
         if track is None:
             aliases = _koito_aliases(entity, "Import") if entity else canonical(s.track)
             track = view.create_track(NewTrack(aliases, release.id, mbid, s.duration), ids)
