@@ -19,10 +19,12 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
+from koito_import import report as report_module
 from koito_import import schema
 from koito_import.charts import bar, bar_chart, render_report
 from koito_import.dburl import Database
-from koito_import.report import Ranked, Report, build_report, every_month
+from koito_import.report import Ranked, Report, build_report, every_month, landed_report
+from koito_import.summary import Landed
 from tests.support import CLI, cli, db_arg, import_files, rows, value
 
 LONG_ARTIST = "The Extraordinarily Long-Named Orchestra of 宇多田ヒカル and Her Many Friends"
@@ -474,6 +476,21 @@ def test_landed_tally_is_exactly_the_new_listens(any_db: Database, tmp_path: Pat
     assert summary.inserted == len(new) == len(scrobbles) - len(scrobbles[::2])
     assert summary.landed.tracks == Counter(t for t, _ in new)
     assert summary.landed.days == Counter(t // 86_400 for _, t in new)
+
+
+def test_landed_artists_by_id_or_from_all_links(
+    filled: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    landed = Landed()
+    landed.add(listen_keys(filled))
+    by_id = landed_report(filled, landed, top=100)
+    expected = recount(filled, top=100)
+    assert by_id.listens == expected["listens"] and by_id.artists == expected["artists"]
+    assert [{"id": a.id, "name": a.name, "listens": a.listens} for a in by_id.top_artists] == (
+        expected["top_artists"]
+    )
+    monkeypatch.setattr(report_module, "ALL_CREDITS_FROM", 1)  # a big import's path
+    assert landed_report(filled, landed, top=100) == by_id
 
 
 def test_default_user_warning(any_db: Database, tmp_path: Path) -> None:
