@@ -1,29 +1,28 @@
-"""The command line: parse options, call the library, print what happened."""
+"""The command line: parse options, call the library, print what happened.
+
+Start-up is part of every run (cron, `--help`): the readers, the pipeline and the database
+drivers are imported inside the commands that use them, not here.
+"""
 
 import inspect
 import os
-import re
 import sys
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from koito_import import schema
-from koito_import.catalog.artist_names import compile_separators
 from koito_import.dburl import DatabaseChoiceError, choose_database
-from koito_import.pipeline import ImportOptions, StrictSkip, run_import
-from koito_import.progress import PlainReporter, QuietReporter, RichReporter
-from koito_import.sources import SOURCES, detect
-from koito_import.sources.base import InputError, SourceOptions
-from koito_import.store.base import LockHeld, StoreError
-from koito_import.summary import Summary
-from koito_import.timeparse import parse_bound
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from koito_import.pipeline import ImportOptions
+    from koito_import.progress import QuietReporter
+    from koito_import.summary import Summary
 
 
 class Exit(IntEnum):
@@ -40,13 +39,19 @@ app = typer.Typer(
     help="Import listening history into Koito's database, fast and without duplicates.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="Koito's schema: see where a database stands, or bring it up to date.")
+db_app = typer.Typer(
+    help="Koito's schema: see where a database stands, or bring it up to date.",
+    rich_markup_mode=None,
+)
 app.add_typer(db_app, name="db")
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
+# One command per source (koito_import.sources.SOURCES, which a test keeps in step), plus auto.
 SOURCE_HELP = {
     "maloja": "Maloja's export JSON (scrobbles or list form).",
     "spotify": "Spotify streaming history: Streaming_History_Audio_*.json, the export zip, or "
@@ -145,6 +150,10 @@ RERUN = "run the same command again to finish"
 
 
 def _run(source: str, *, debug: bool = False, **kwargs: Any) -> None:
+    from koito_import.pipeline import StrictSkip
+    from koito_import.sources.base import InputError
+    from koito_import.store.base import LockHeld, StoreError
+
     try:
         options = _options(source, **kwargs)
         summary = _import(options, kwargs["json"], kwargs["quiet"])
@@ -172,7 +181,15 @@ def _run(source: str, *, debug: bool = False, **kwargs: Any) -> None:
         )
 
 
-def _options(source: str, **kw: Any) -> ImportOptions:
+def _options(source: str, **kw: Any) -> "ImportOptions":
+    import re
+
+    from koito_import.catalog.artist_names import compile_separators
+    from koito_import.pipeline import ImportOptions
+    from koito_import.sources import detect
+    from koito_import.sources.base import InputError, SourceOptions
+    from koito_import.timeparse import parse_bound
+
     paths: list[Path] = kw["paths"]
     if source == "auto":
         found = {detect(p) for p in paths}
@@ -215,7 +232,13 @@ def _options(source: str, **kw: Any) -> ImportOptions:
     )
 
 
-def _import(options: ImportOptions, as_json: bool, quiet: bool) -> Summary:
+def run_import(options: "ImportOptions", reporter: "QuietReporter") -> "Summary":
+    from koito_import import pipeline
+
+    return pipeline.run_import(options, reporter)
+
+
+def _import(options: "ImportOptions", as_json: bool, quiet: bool) -> "Summary":
     if not quiet:
         verb = "Checking against" if options.dry_run else "Importing into"
         err.print(f"koito-import: {verb} {escape(options.db.display())}")
@@ -225,13 +248,17 @@ def _import(options: ImportOptions, as_json: bool, quiet: bool) -> Summary:
     finally:
         reporter.close()
     if as_json:
+        import orjson
+
         sys.stdout.write(orjson.dumps(summary.as_json()).decode() + "\n")
     elif not quiet:
         out.print(_summary_table(summary))
     return summary
 
 
-def _reporter(quiet: bool) -> QuietReporter:
+def _reporter(quiet: bool) -> "QuietReporter":
+    from koito_import.progress import PlainReporter, QuietReporter, RichReporter
+
     if quiet:
         return QuietReporter()
     if err.is_terminal:
@@ -239,7 +266,9 @@ def _reporter(quiet: bool) -> QuietReporter:
     return PlainReporter()
 
 
-def _summary_table(summary: Summary) -> Table:
+def _summary_table(summary: "Summary") -> "Table":
+    from rich.table import Table
+
     title = "Dry run: nothing written" if summary.dry_run else "Import summary"
     if summary.interrupted:
         title += " (interrupted: stopped after the last whole batch)"
@@ -262,13 +291,16 @@ def _summary_table(summary: Summary) -> Table:
     return table
 
 
-for _source in (*SOURCES, "auto"):
+for _source in SOURCE_HELP:
     _register(_source)
 
 
 @db_app.command("status")
 def db_status(db: DbOpt = None) -> None:
     """Say whether the database is Koito's and ready for imports."""
+    from koito_import import schema
+    from koito_import.store.base import StoreError
+
     try:
         database = choose_database(db)
         out.print(schema.status(database).describe())
@@ -279,6 +311,9 @@ def db_status(db: DbOpt = None) -> None:
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Create Koito's schema on an empty database, or add what koito-import needs."""
+    from koito_import import schema
+    from koito_import.store.base import StoreError
+
     try:
         database = choose_database(db)
         for action in schema.upgrade(database):

@@ -20,6 +20,11 @@ class RefMap:
         self._releases = releases
         self._tracks = tracks
 
+    @property
+    def new_tracks(self) -> list[int]:
+        """Ids of the new tracks: reference `r < 0` is `new_tracks[~r]` (per-listen loops)."""
+        return self._tracks
+
     def artist(self, ref: int) -> int:
         return ref if ref > 0 else self._artists[-ref - 1]
 
