@@ -270,7 +270,9 @@ def _import(
             _landed_report(options, summary)
     if summary.created_user and not summary.dry_run and not as_json:
         # Plainly, and even with --quiet: Koito is open to anyone who knows the default.
-        (err if quiet else out).print(f"[bold]koito-import: {escape(summary.created_user)}[/]")
+        (err if quiet else out).print(
+            f"[bold]koito-import: {escape(summary.created_user)}[/]", soft_wrap=True
+        )
     return summary
 
 

@@ -243,7 +243,7 @@ def _plan_and_write(
     entity the batch was about to create (store.concurrent), so nothing exists twice."""
     for _ in range(MAX_REPLANS):
         changes = planner.plan(batch, user_id)
-        if changes.writes_nothing():  # a re-import's batch that is all there already
+        if run is None and changes.writes_nothing():  # a dry run's batch, all there already
             return changes, Written([], [], [], [])
         record = run and run.batch(len(batch.listens), summary.read, summary.skipped)
         try:

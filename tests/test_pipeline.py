@@ -114,7 +114,6 @@ def test_spool_file_gives_back_every_field(tmp_path: Path) -> None:
             release="R",
             recording_mbid="r1",
             release_mbid="rel1",
-            release_group_mbid="rg1",
             duration=200 + i,
             client="c",
             koito=koito,

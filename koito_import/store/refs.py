@@ -24,7 +24,7 @@ class RefMap:
     @property
     def new_tracks(self) -> list[int]:
         """Ids of the new tracks: reference `r < 0` is `new_tracks[~r]` (per-listen loops)."""
-        return self._tracks
+        return self.tracks
 
     def artist(self, ref: int) -> int:
         return ref if ref > 0 else self.artists[-ref - 1]
