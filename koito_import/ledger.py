@@ -116,7 +116,7 @@ def input_files(paths: list[Path], source: str) -> list[RunFile]:
 
 
 class Sql:
-    """The few places the two back ends' SQL differs: placeholders, times, bulk parameters."""
+    """Where the two back ends differ: placeholders, times, how a run's rows are kept."""
 
     def __init__(self, kind: str) -> None:
         self.pg = kind == "postgresql"
