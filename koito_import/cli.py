@@ -378,16 +378,6 @@ def undo_command(
         out.print(undo_table(result))
 
 
-def _inbox_options(
-    folder: Annotated[
-        Path | None,
-        typer.Argument(help="The folder to empty (default: $KOITO_CONFIG_DIR/import)."),
-    ] = None,
-    **_: Any,
-) -> None:
-    """Only the signature is used: the inbox takes a folder and every import option."""
-
-
 def inbox_command(folder: Path | None = None, *, debug: bool = False, **kw: Any) -> None:
     """Import each file of Koito's import folder as a run; move it to import_complete/."""
     folder = folder or inbox.default_folder()
@@ -435,8 +425,17 @@ def _announce(outcome: inbox.Outcome, quiet: bool, as_json: bool) -> None:
 
 
 def _register_inbox() -> None:
+    """The inbox takes a folder, then every option of the import commands."""
+    folder = inspect.Parameter(
+        "folder",
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        default=None,
+        annotation=Annotated[
+            Path | None,
+            typer.Argument(help="The folder to empty (default: $KOITO_CONFIG_DIR/import)."),
+        ],
+    )
     shared = inspect.signature(_shared_options).parameters
-    folder = inspect.signature(_inbox_options).parameters["folder"]
     params = [folder, *(p for name, p in shared.items() if name != "paths")]
     inbox_command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     app.command("inbox")(inbox_command)
