@@ -255,12 +255,26 @@ def _import(
         _json_line(summary.as_json())
     elif table and not quiet:
         out.print(_summary_table(summary))
+        if out.is_terminal:
+            _landed_report(options, summary)
+    if summary.created_user and not summary.dry_run and not as_json:
+        # Plainly, and even with --quiet: Koito is open to anyone who knows the default.
+        (err if quiet else out).print(f"[bold]koito-import: {escape(summary.created_user)}[/]")
     return summary
 
 
 def _json_line(value: Any) -> None:
     sys.stdout.write(orjson.dumps(value).decode() + "\n")
     sys.stdout.flush()
+
+
+def _landed_report(options: ImportOptions, summary: Summary) -> None:
+    """Below the summary table on a terminal: what this run inserted, and what it skipped."""
+    from koito_import.charts import render_landed
+    from koito_import.report import landed_report
+
+    report = landed_report(options.db, summary.landed, artists=not summary.dry_run)
+    render_landed(report, summary, out)
 
 
 def _reporter(quiet: bool) -> QuietReporter:
@@ -414,6 +428,40 @@ def _register_inbox() -> None:
 
 
 _register_inbox()
+
+
+@app.command("report")
+def report_command(
+    db: DbOpt = None,
+    user: Annotated[
+        str | None, typer.Option(help="Only this Koito user's listens (default: every user's).")
+    ] = None,
+    top: Annotated[
+        int, typer.Option(min=1, max=1000, help="How many artists, albums and tracks to list.")
+    ] = 10,
+    since: Annotated[
+        str | None, typer.Option(help="Only listens from this moment (unix seconds or ISO date).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only listens up to this moment.")] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """What the database holds: listens per year, top artists, albums and tracks, clients."""
+    from koito_import.charts import render_report
+    from koito_import.report import build_report
+
+    try:
+        window = parse_bound(since, "--since"), parse_bound(until, "--until")
+    except ValueError as exc:
+        _fail(Exit.USAGE, str(exc))
+    try:
+        database = choose_database(db)
+        found = build_report(database, user=user, top=top, since=window[0], until=window[1])
+    except (StoreError, DatabaseChoiceError) as exc:
+        _fail(Exit.DATABASE, str(exc))
+    if json:
+        _json_line(found.as_json())
+    else:
+        render_report(found, out)
 
 
 @db_app.command("status")

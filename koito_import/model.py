@@ -59,6 +59,13 @@ class Scrobble:
     @property
     def lookup_key(self) -> str:
         key = UNIT_SEPARATOR.join((self.artist.lower(), self.track.lower(), self.release.lower()))
+        if self.koito is not None:
+            # Koito's importer tells exported entities apart by MBID first: two artists of one
+            # name with different MBIDs stay two, and so do their albums and tracks.
+            entities = (*self.koito.artists, self.koito.album, self.koito.track)
+            mbids = [e.mbid or "" for e in entities]
+            if any(mbids):
+                key += UNIT_SEPARATOR + ",".join(mbids)
         if len(key) > MAX_PLAIN_KEY:
             # A PostgreSQL btree entry holds at most ~2.7 kB: very long names get a digest.
             return "sha256:" + hashlib.sha256(key.encode()).hexdigest()

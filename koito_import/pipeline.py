@@ -28,10 +28,11 @@ from koito_import.model import Scrobble, Skip
 from koito_import.sources import input_size, read_inputs
 from koito_import.sources.base import ByteCounter, Item, SourceOptions
 from koito_import.store import open_store, sqlite_rehearsal_copy
-from koito_import.store.base import BatchWrite, Store
+from koito_import.store.base import BatchWrite, CatalogChanged, Store, StoreError, Written
 from koito_import.summary import Summary
 
 KEEP_CHECKED_ITEMS = 100_000  # about 50 MB of parsed scrobbles
+MAX_REPLANS = 20  # a batch planned again because a running Koito created what it creates
 
 
 class Reporter(Protocol):
@@ -119,7 +120,8 @@ def _write(
             user = store.user(options.user, options.default_username, options.default_password)
             summary.user = user.username
             if user.created:
-                _note(summary, reporter, f"created Koito's default user {user.username!r}")
+                summary.created_user = _default_user_warning(user.username, options)
+                _note(summary, reporter, summary.created_user)
             run = None
             if files is not None:  # a dry run is no run: nothing of it is kept
                 run = Ledger(store).begin(options.source, user.id, user.username, files)
@@ -127,6 +129,18 @@ def _write(
             _import_batches(options, store, user.id, summary, reporter, checked, run)
     finally:
         store.close()
+
+
+def _default_user_warning(username: str, options: ImportOptions) -> str:
+    password = (
+        "Koito's default password 'changeme'"
+        if options.default_password == "changeme"
+        else "the password in KOITO_DEFAULT_PASSWORD"
+    )
+    return (
+        f"created Koito's default user {username!r} with {password}: change that password "
+        "in Koito before exposing Koito to anyone"
+    )
 
 
 def _note(summary: Summary, reporter: Reporter, text: str) -> None:
@@ -167,9 +181,8 @@ def _import_batches(
     reporter.stage("importing")
     try:
         for batch in _batches(options, counter, summary, checked):
-            changes = planner.plan(batch, user_id)
-            record = run and run.batch(len(batch), summary.read, summary.skipped)
-            written = store.write(changes, record)
+            changes, written = _plan_and_write(planner, store, batch, user_id, summary, run)
+            summary.landed.add(written.listens)
             _count(summary, changes, written.inserted, len(batch))
             reporter.progress(summary, counter)
             if stop.requested:
@@ -184,6 +197,29 @@ def _import_batches(
     if run is not None:
         status = INTERRUPTED if summary.interrupted else COMPLETED
         run.finish(status, summary.read, summary.skipped)
+
+
+def _plan_and_write(
+    planner: BatchPlanner,
+    store: Store,
+    batch: list[Scrobble],
+    user_id: int,
+    summary: Summary,
+    run: RunRecorder | None,
+) -> tuple[BatchWrite, Written]:
+    """Plan and write one batch; plan it again when a running Koito created meanwhile an
+    entity the batch was about to create (store.concurrent), so nothing exists twice."""
+    for _ in range(MAX_REPLANS):
+        changes = planner.plan(batch, user_id)
+        record = run and run.batch(len(batch), summary.read, summary.skipped)
+        try:
+            return changes, store.write(changes, record)
+        except CatalogChanged:
+            continue
+    raise StoreError(
+        f"the catalogue kept changing under this batch ({MAX_REPLANS} tries): "
+        "is something else importing into the database?"
+    )
 
 
 def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -> None:

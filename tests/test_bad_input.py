@@ -22,7 +22,7 @@ import pytest
 
 from bench.pgserver import database_url
 from koito_import.dburl import Database
-from koito_import.sources.fields import MAX_NAME_CHARS
+from koito_import.sources.names import MAX_NAME_BYTES, TOO_LONG
 from tests.conftest import FIXTURES, DatabaseFactory
 from tests.support import CLI, catalog, cli, db_arg, import_files, rows
 
@@ -323,6 +323,20 @@ INVALID = {
         "malformed CSV row (field larger than field limit (131072))",
         "scrobbles.csv line 2",
     ),
+    "100,000-character title": Invalid(
+        "maloja",
+        lambda d: maloja(d / "e.json", scrobble(), scrobble(title="x" * 100_000)),
+        TOO_LONG,
+        "e.json item #2",
+    ),
+    "artist name one byte too long": Invalid(
+        "listenbrainz",
+        lambda d: listenbrainz(
+            d / "listens.jsonl", listen(), listen(artist="é" * (MAX_NAME_BYTES // 2) + "x")
+        ),
+        TOO_LONG,
+        "listens.jsonl item #2",
+    ),
     "missing timestamp": Invalid(
         "maloja",
         lambda d: maloja(d / "e.json", scrobble(), scrobble(when=None)),
@@ -404,7 +418,8 @@ class Dirty:
     stored: str  # the name as the database holds it afterwards
 
 
-LONG = "Ω" * 5000
+LONG = "Ω" * 1000  # 2,000 bytes: Koito stores it whole
+LONGEST = "é" * (MAX_NAME_BYTES // 2)  # the longest name Koito's PostgreSQL tables hold
 DIRTY = {
     "NUL byte in a JSON name": Dirty(
         "maloja", lambda d: maloja(d / "e.json", scrobble(artists=["Nu\x00ll"])), "Null"
@@ -435,10 +450,15 @@ DIRTY = {
         lambda d: listenbrainz(d / "l.jsonl", listen(artist="Sig\udc80ur")),
         "Sig\ufffdur",
     ),
-    "extremely long name": Dirty(
+    "1,000-character name stored whole": Dirty(
         "maloja",
         lambda d: maloja(d / "e.json", scrobble(artists=[LONG], title=LONG)),
-        LONG[:MAX_NAME_CHARS],
+        LONG,
+    ),
+    "longest name Koito's tables hold": Dirty(
+        "lastfm",
+        lambda d: write(d / "s.csv", f"{LONGEST},Album,Song,1700000000\n"),
+        LONGEST,
     ),
 }
 

@@ -14,8 +14,9 @@ from source_helpers import FIXTURES, make_zip, read, reasons
 from koito_import import sources
 from koito_import.sources import SOURCES, detect, expand_inputs, input_size, read_inputs
 from koito_import.sources.base import ByteCounter, InputError, SourceOptions
-from koito_import.sources.fields import MAX_NAME_CHARS, clean_text, mbid
+from koito_import.sources.fields import clean_text, mbid
 from koito_import.sources.inputs import file_input, head_bytes
+from koito_import.sources.names import MAX_NAME_BYTES, TOO_LONG, fits
 
 EXTENDED = FIXTURES / "spotify" / "Streaming_History_Audio_2023-2024_0.json"
 LB_EXPORT = FIXTURES / "listenbrainz" / "export"
@@ -254,22 +255,35 @@ def test_maloja_export_inside_a_zip_names_the_member(tmp_path: Path) -> None:
     ]
 
 
-def test_names_are_cleaned_and_capped(tmp_path: Path) -> None:
+def test_names_are_cleaned_and_kept_whole(tmp_path: Path) -> None:
     path = write_json(
         tmp_path / "Streaming_History_Audio_0.json",
         [
             spotify_entry(master_metadata_album_artist_name="Bj\u0000örk"),
             spotify_entry(master_metadata_track_name="Jó\ud800ga"),
-            spotify_entry(master_metadata_track_name="x" * 5000),
+            spotify_entry(master_metadata_track_name="x" * 1000),
             spotify_entry(master_metadata_album_artist_name=["Björk"]),
             spotify_entry(master_metadata_track_name="   "),
+            spotify_entry(master_metadata_track_name="x" * 100_000),
+            spotify_entry(master_metadata_album_album_name="Ω" * 1345),
         ],
     )
     scrobbles, skips = read("spotify", path)
     assert [s.artist for s in scrobbles] == ["Björk", "Björk", "Björk"]
     assert scrobbles[1].track == "Jó\ufffdga"  # replaced, never a lossy "?"
-    assert len(scrobbles[2].track) == MAX_NAME_CHARS
-    assert reasons(skips) == {"artist is not text": 1, "no track title": 1}
+    assert scrobbles[2].track == "x" * 1000  # Koito stores a 1,000-character title whole
+    assert reasons(skips) == {"artist is not text": 1, "no track title": 1, TOO_LONG: 2}
+    assert skips[-1].where.endswith("Streaming_History_Audio_0.json item #7")
+
+
+def test_the_longest_name_koitos_tables_hold() -> None:
+    """2,688 bytes is the longest alias a PostgreSQL btree entry of Koito's alias primary
+    keys holds uncompressed; characters count by their UTF-8 bytes."""
+    assert fits("x" * MAX_NAME_BYTES)
+    assert not fits("x" * (MAX_NAME_BYTES + 1))
+    assert fits("Ω" * (MAX_NAME_BYTES // 2))  # two bytes each
+    assert not fits("Ω" * (MAX_NAME_BYTES // 2 + 1))
+    assert fits("😀" * (MAX_NAME_BYTES // 4))
 
 
 @pytest.mark.parametrize(

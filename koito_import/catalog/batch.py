@@ -21,7 +21,9 @@ class BatchPlanner:
         self.resolver = resolver
 
     def plan(self, scrobbles: list[Scrobble], user_id: int) -> BatchWrite:
-        changes = BatchWrite(user_id)
+        # First, so an entity a running Koito creates while this batch is planned is seen
+        # when the batch is written (store.concurrent).
+        changes = BatchWrite(user_id, mark=self.store.catalog_mark())
         keys = [s.lookup_key for s in scrobbles]
         groups: dict[str, list[Scrobble]] = {}
         for key, s in zip(keys, scrobbles, strict=True):

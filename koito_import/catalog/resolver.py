@@ -168,11 +168,14 @@ class Resolver:
         return result
 
     def _koito_artist(self, view: CatalogView, entity: KoitoEntity) -> ArtistRow:
-        artist = view.artist_with_mbid(entity.mbid) or view.artist_named(entity.name)
+        # Koito's importer: an exported entity with an MBID is that MBID's entity, or a new one
+        # (two artists of one name with different MBIDs stay two); without one, by name.
+        found = view.artist_with_mbid if entity.mbid else view.artist_named
+        artist = found(entity.mbid or entity.name)
         if artist is None:
             image, source = _image(entity)
             artist = view.create_artist(
-                NewArtist(_primary_first(entity), entity.mbid, image, source)
+                NewArtist(_koito_aliases(entity, "MusicBrainz"), entity.mbid, image, source)
             )
         return artist
 
@@ -194,11 +197,18 @@ class Resolver:
         return release
 
     def _koito_release(self, view: CatalogView, album: KoitoEntity, ids: list[int]) -> ReleaseRow:
-        release = view.release_with_mbid(album.mbid) or view.release_titled(album.name, ids[0])
+        if album.mbid:
+            release = view.release_with_mbid(album.mbid)
+        else:
+            release = view.release_titled(album.name, ids[0])
         if release is None:
             image, source = _image(album)
             new = NewRelease(
-                _primary_first(album), album.mbid, album.various_artists, image, source
+                _koito_aliases(album, "MusicBrainz"),
+                album.mbid,
+                album.various_artists,
+                image,
+                source,
             )
             release = view.create_release(new, ids)
         return release
@@ -211,14 +221,21 @@ class Resolver:
         ids = [a.id for a in artists]
         entity = s.koito.track if s.koito else None
         mbid = entity.mbid if entity else s.recording_mbid
-        track = view.track_with_mbid(mbid)
-        if track is None:
+        if entity is not None and mbid:  # a Koito export: by its MBID only, as for artists
+            track = view.track_with_mbid(mbid)
+        elif entity is not None:
             track = view.track_titled(_track_title(s), release.id, ids)
-            if track is not None:
-                view.give_track_mbid(track, mbid)
+        else:
+            track = view.track_with_mbid(mbid)
+            if track is None:
+                track = view.track_titled(_track_title(s), release.id, ids)
+                if track is not None:
+                    view.give_track_mbid(track, mbid)
         if track is None:
-            aliases = _primary_first(entity) if entity else canonical(s.track)
+            aliases = _koito_aliases(entity, "Import") if entity else canonical(s.track)
             track = view.create_track(NewTrack(aliases, release.id, mbid, s.duration), ids)
+            # Koito's SaveTrack links every artist of a new track to its release as well.
+            view.link_release(release, ids, primary_first=False)
         view.give_track_duration(track, s.duration)
         return track
 
@@ -241,8 +258,13 @@ def _new_artist(view: CatalogView, name: str, mbid: str | None) -> ArtistRow:
     return view.create_artist(NewArtist(canonical(name), mbid))
 
 
-def _primary_first(entity: KoitoEntity) -> list[Alias]:
-    return sorted(entity.aliases, key=lambda a: not a.is_primary)
+def _koito_aliases(entity: KoitoEntity, other_source: str) -> list[Alias]:
+    """An exported entity's aliases as Koito's importer saves them: the primary one with source
+    `Canonical`, every other one with `other_source` (MusicBrainz for artists and albums,
+    Import for tracks); the sources written in the export are not kept."""
+    primary = entity.name
+    others = [Alias(a.alias, other_source, False) for a in entity.aliases if a.alias != primary]
+    return [Alias(primary, "Canonical", True), *others]
 
 
 def _image(entity: KoitoEntity) -> tuple[str | None, str | None]:

@@ -15,6 +15,7 @@ from koito_import.sources import koito, lastfm, listenbrainz, maloja, spotify
 from koito_import.sources.archives import is_zip, member_input, zip_members
 from koito_import.sources.base import ByteCounter, InputError, Item, Reader, SourceOptions
 from koito_import.sources.inputs import Input, file_input, head_bytes
+from koito_import.sources.names import skip_too_long
 
 StreamReader = Callable[[Input, ByteCounter, SourceOptions], Iterator[Item]]
 
@@ -102,9 +103,10 @@ def read_inputs(
         raise InputError(source, f"unknown source; choose one of {', '.join(SOURCES)}")
     for path in expand_inputs(paths, source):
         if is_zip(path):
-            yield from _read_zip(source, path, counter, options)
+            items = _read_zip(source, path, counter, options)
         else:
-            yield from SOURCES[source](path, counter, options)
+            items = SOURCES[source](path, counter, options)
+        yield from skip_too_long(items, str(path))
 
 
 def _read_zip(

@@ -15,9 +15,6 @@ from typing import Any
 from koito_import.model import Scrobble, Skip
 from koito_import.sources.base import Item
 
-# Postgres refuses btree index rows over 2704 bytes and aliases are part of a primary key:
-# 500 characters stay below that even when every character takes 4 bytes in UTF-8.
-MAX_NAME_CHARS = 500
 # Clocks of scrobbling devices drift; a listen more than a day in the future is an error.
 FUTURE_SLACK_S = 86_400
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -49,7 +46,8 @@ def convert_each(
 
 def clean_text(value: Any) -> str | None:
     """A usable name, or None: not text, or blank. NULs go (Postgres text rejects them),
-    lone surrogates become U+FFFD (they cannot be encoded), overlong names are cut."""
+    lone surrogates become U+FFFD (they cannot be encoded). Names are kept whole however long
+    (sources.names skips a listen naming something Koito's tables cannot hold)."""
     if not isinstance(value, str):
         return None
     if "\x00" in value:
@@ -58,7 +56,7 @@ def clean_text(value: Any) -> str | None:
         value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     if not value.strip():
         return None
-    return value[:MAX_NAME_CHARS]
+    return value
 
 
 def required_text(mapping: Mapping[str, Any], key: str, what: str) -> str:

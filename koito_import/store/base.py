@@ -24,6 +24,20 @@ class StoreError(Exception):
     """A database problem the user must fix (unreachable, not Koito's, locked...)."""
 
 
+class CatalogChanged(Exception):
+    """Another writer (a running Koito) created an entity the batch was about to create, after
+    the batch was planned: plan it again (see store.concurrent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogMark:
+    """The highest artist, release and track ids when a batch's planning began."""
+
+    artists: int
+    releases: int
+    tracks: int
+
+
 class LockHeld(StoreError):
     """Another import holds the database's import lock."""
 
@@ -109,6 +123,7 @@ class BatchWrite:
     track_durations: list[tuple[int, int]] = field(default_factory=list)  # set where 0
     listens: list[Listen] = field(default_factory=list)
     lookups: list[LookupRow] = field(default_factory=list)
+    mark: CatalogMark | None = None  # what the database held when planning began
 
 
 @dataclass(slots=True)
@@ -165,6 +180,10 @@ class Store(Protocol):
     def user(self, username: str | None, default_username: str, default_password: str) -> User:
         """The named user, else the lowest-id admin; create Koito's default user if none exist
         (every back end through shared.choose_user)."""
+        ...
+
+    def catalog_mark(self) -> CatalogMark:
+        """The highest artist, release and track ids now."""
         ...
 
     def lookup(self, keys: Sequence[str]) -> dict[str, int]:

@@ -18,11 +18,14 @@ from typing import Any, TypeVar
 import psycopg
 
 from koito_import.dburl import Database
+from koito_import.store import concurrent
 from koito_import.store import sql_postgres as q
 from koito_import.store.base import (
     LOOKUP_CHUNK,
     ArtistRow,
     BatchWrite,
+    CatalogChanged,
+    CatalogMark,
     MbidCoverage,
     ReleaseRow,
     TrackRow,
@@ -166,8 +169,16 @@ class PostgresStore:
 
     # -- writing --
 
+    def catalog_mark(self) -> CatalogMark:
+        return CatalogMark(*self._query(concurrent.MARK, ())[0])
+
     def write(self, batch: BatchWrite, within: WithinWrite | None = None) -> Written:
         with self.transaction() as conn:
+            if concurrent.creates_anything(batch):
+                conn.execute(concurrent.POSTGRES_LOCK)
+                params = concurrent.check_params(batch, list)
+                if conn.execute(concurrent.POSTGRES_CHANGED, params).fetchone()[0]:
+                    raise CatalogChanged()
             conn.execute(q.CLEAR_TEMP_TABLES)
             refs = self._allocate(batch)
             _copy_entities(conn, batch, refs)

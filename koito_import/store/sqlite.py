@@ -9,6 +9,7 @@ names it holds (and never hits SQLite's bound-variable limit).
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import sqlite3
 import threading
@@ -18,10 +19,13 @@ from typing import Any
 
 from koito_import.dburl import Database
 from koito_import.model import Alias
+from koito_import.store import concurrent
 from koito_import.store import sql_sqlite as q
 from koito_import.store.base import (
     ArtistRow,
     BatchWrite,
+    CatalogChanged,
+    CatalogMark,
     MbidCoverage,
     ReleaseRow,
     StoreError,
@@ -195,8 +199,16 @@ class SqliteStore:
 
     # -- the batch write --------------------------------------------------------------------
 
+    def catalog_mark(self) -> CatalogMark:
+        with self._mutex, self._errors():
+            return CatalogMark(*self._conn.execute(concurrent.MARK).fetchone())
+
     def write(self, batch: BatchWrite, within: WithinWrite | None = None) -> Written:
         with self._transaction() as conn:
+            if concurrent.creates_anything(batch):
+                params = concurrent.check_params(batch, json.dumps)
+                if conn.execute(concurrent.SQLITE_CHANGED, params).fetchone()[0]:
+                    raise CatalogChanged()
             refs = _create_entities(conn, batch)
             _link_and_fill(conn, batch, refs)
             written = refs.written(_insert_listens(conn, batch, refs))

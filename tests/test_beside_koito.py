@@ -1,0 +1,76 @@
+"""Importing beside a running Koito: an entity Koito creates while a batch is being planned is
+not created a second time (store.concurrent). Koito is played by plain SQL inserts, as its
+SaveArtist/SaveAlbum/SaveTrack write them."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FIXTURES
+from support import import_files, rows
+
+from koito_import.catalog.artist_names import compile_separators
+from koito_import.catalog.batch import BatchPlanner
+from koito_import.catalog.resolver import Resolver
+from koito_import.dburl import Database
+from koito_import.model import Scrobble
+from koito_import.store import open_store
+from koito_import.store.base import CatalogChanged
+
+NEW = Scrobble(
+    artist="Live Artist", track="Live Song", listened_at=1_700_000_000, release="Live Album"
+)
+
+
+def koito_creates_artist(db: Database, name: str) -> None:
+    """What Koito's SaveArtist writes: the artist (its id from the table's own sequence) and
+    its Canonical primary alias."""
+    if db.kind == "postgresql":
+        (new_id,) = rows(db, "INSERT INTO artists DEFAULT VALUES RETURNING id")[0]
+        returning = " RETURNING 1"
+    else:
+        rows(db, "INSERT INTO artists DEFAULT VALUES")
+        new_id, returning = rows(db, "SELECT max(id) FROM artists")[0][0], ""
+    rows(
+        db,
+        "INSERT INTO artist_aliases (artist_id, alias, source, is_primary) "
+        f"VALUES (%s, %s, 'Canonical', true){returning}",
+        new_id,
+        name,
+    )
+
+
+def test_a_batch_koito_overtook_is_planned_again(any_db: Database) -> None:
+    import_files(any_db, "maloja", FIXTURES / "maloja" / "export.json")
+    listens_before = rows(any_db, "SELECT count(*) FROM listens")[0][0]
+    store = open_store(any_db, workers=1)
+    try:
+        user_id = store.user(None, "admin", "changeme").id
+        planner = BatchPlanner(store, Resolver(store, compile_separators(None)))
+        stale = planner.plan([NEW], user_id)
+        assert [a.aliases[0].alias for a in stale.artists] == ["Live Artist"]
+
+        koito_creates_artist(any_db, "Live Artist")
+        with pytest.raises(CatalogChanged):
+            store.write(stale, None)
+        assert rows(any_db, "SELECT count(*) FROM listens")[0][0] == listens_before
+
+        fresh = planner.plan([NEW], user_id)
+        assert fresh.artists == []  # Koito's artist is found now
+        assert store.write(fresh, None).inserted == 1
+    finally:
+        store.close()
+    artists = rows(any_db, "SELECT count(*) FROM artist_aliases WHERE alias = 'Live Artist'")
+    assert artists == [(1,)]
+
+
+def test_entities_koito_created_under_other_names_do_not_stop_a_batch(any_db: Database) -> None:
+    import_files(any_db, "maloja", FIXTURES / "maloja" / "export.json")
+    store = open_store(any_db, workers=1)
+    try:
+        user_id = store.user(None, "admin", "changeme").id
+        planner = BatchPlanner(store, Resolver(store, compile_separators(None)))
+        changes = planner.plan([NEW], user_id)
+        koito_creates_artist(any_db, "Somebody Else")
+        assert store.write(changes, None).inserted == 1
+    finally:
+        store.close()

@@ -1,0 +1,119 @@
+"""Regression tests for differences found by running Koito itself (issue 10).
+
+Each test imports an input and checks the rows against what Koito v0.1.10's own importer
+built from the same input (MusicBrainz, Deezer and the Cover Art Archive disabled), written
+down here as expected values; no Koito binary is needed. The rows are read by content with
+the comparison tool's snapshot (koito_import.compare).
+"""
+
+from __future__ import annotations
+
+from conftest import FIXTURES
+from support import import_files
+
+from koito_import.compare.snapshot import Snapshot, load
+from koito_import.dburl import Database
+
+LP3 = FIXTURES / "koito" / "koito_export_lp3.json"
+AMERICAN_FOOTBALL = "4ebb5ad3-9018-407d-8c24-c03011ab9ac6"
+LP3_MBID = "d0ec30bd-7cdc-417c-979d-5a0631b8a161"
+
+
+def names(snap: Snapshot, links: dict[int, bool]) -> list[tuple[str, bool]]:
+    return sorted((snap.artists[i].name, primary) for i, primary in links.items())
+
+
+def test_koito_export_album_lists_every_artist_of_its_tracks(any_db: Database) -> None:
+    """Two tracks of one album credit different featured artists: Koito's SaveTrack links
+    every artist of a new track to the album too, so the album lists all three."""
+    import_files(any_db, "koito", LP3)
+    snap = load(any_db)
+
+    (album,) = snap.releases.values()
+    assert album.title == "American Football (LP3)"
+    assert album.mbid == LP3_MBID
+    assert names(snap, album.artists) == [
+        ("American Football", True),
+        ("Elizabeth Powell", False),
+        ("Rachel Goswell", False),
+    ]
+    tracks = {t.title: names(snap, t.artists) for t in snap.tracks.values()}
+    assert tracks == {
+        "Every Wave To Ever Rise (feat. Elizabeth Powell)": [
+            ("American Football", True),
+            ("Elizabeth Powell", False),
+        ],
+        "I Can't Feel You (feat. Rachel Goswell)": [
+            ("American Football", True),
+            ("Rachel Goswell", False),
+        ],
+    }
+
+
+def test_koito_export_alias_sources_are_koitos(any_db: Database) -> None:
+    """Koito keeps every alias of an exported entity but not its source: the primary alias is
+    Canonical, the others MusicBrainz (artists, albums) or Import (tracks)."""
+    import_files(any_db, "koito", LP3)
+    snap = load(any_db)
+
+    artists = {a.name: a for a in snap.artists.values()}
+    assert artists["American Football"].aliases == (
+        ("AmFootball", "MusicBrainz", False),
+        ("American Football", "Canonical", True),
+    )
+    assert artists["American Football"].mbid == AMERICAN_FOOTBALL
+    assert artists["Rachel Goswell"].aliases == (("Rachel Goswell", "Canonical", True),)
+    assert all(a.image for a in artists.values())
+    assert artists["Rachel Goswell"].image_source == "https://img.example/Rachel_Goswell.jpg"
+    (album,) = snap.releases.values()
+    assert album.aliases == (
+        ("American Football (LP3)", "Canonical", True),
+        ("LP3", "MusicBrainz", False),
+    )
+    tracks = {t.title: (t.aliases, t.duration) for t in snap.tracks.values()}
+    assert tracks["I Can't Feel You (feat. Rachel Goswell)"] == (
+        (
+            ("I Can't Feel You (feat. Rachel Goswell)", "Canonical", True),
+            ("I Cant Feel You", "Import", False),
+        ),
+        287,
+    )
+    listens = sorted((x.listened_at, x.client, x.user) for x in snap.listens)
+    assert listens == [
+        (1641681128, "test client", "admin"),
+        (1642310891, "test client", "admin"),
+    ]
+
+
+def test_koito_export_entities_with_mbids_stay_apart(any_db: Database) -> None:
+    """Two artists named Nirvana with different MBIDs, then one without: Koito's importer
+    matches an exported entity with an MBID by that MBID only, so it keeps two artists (and
+    their albums and tracks); the listen without MBIDs goes to the first by name."""
+    import_files(any_db, "koito", FIXTURES / "koito" / "koito_export_same_names.json")
+    snap = load(any_db)
+
+    artists = sorted((a.name, a.mbid) for a in snap.artists.values())
+    assert artists == [
+        ("Nirvana", "9282c8b4-ca0b-4c6b-b7e3-4f7762dfc4d6"),
+        ("Nirvana", "f2fb0ff0-5679-42ec-a55c-15109ce6e320"),
+    ]
+    releases = sorted(
+        (
+            (r.title, r.mbid, snap.artists[next(iter(r.artists))].mbid)
+            for r in snap.releases.values()
+        ),
+        key=lambda r: r[1] or "~",  # the one with an MBID first
+    )
+    assert releases == [
+        ("Nevermind", "22222222-2222-4222-8222-222222222222", artists[0][1]),
+        ("Nevermind", None, artists[1][1]),
+    ]
+    by_time = sorted(
+        (x.listened_at, snap.tracks[x.track].mbid, snap.releases[snap.tracks[x.track].release].mbid)
+        for x in snap.listens
+    )  # times differ, so nothing else is compared
+    assert by_time == [
+        (1704067200, "11111111-1111-4111-8111-111111111111", releases[0][1]),
+        (1704153600, None, None),
+        (1704240000, "11111111-1111-4111-8111-111111111111", releases[0][1]),
+    ]
