@@ -32,7 +32,7 @@ from koito_import.store.base import BatchWrite, CatalogChanged, Store, StoreErro
 from koito_import.summary import Summary
 
 KEEP_CHECKED_ITEMS = 100_000  # about 50 MB of parsed scrobbles
-MAX_REPLANS = 20  # a batch planned again because a running Koito created what it creates
+REPLANS, REPLANS_ONE = 3, 20  # tries of a batch a running Koito overtook (then it is halved)
 
 
 class Reporter(Protocol):
@@ -168,8 +168,10 @@ def _import_batches(
     reporter.stage("importing")
     try:
         for batch in _batches(options, counter, summary, checked):
-            changes, written = _plan_and_write(planner, store, batch, user_id, summary, run)
-            _count(summary, changes, written.inserted, len(batch))
+            for changes, written, size in _plan_and_write(
+                planner, store, batch, user_id, summary, run
+            ):
+                _count(summary, changes, written.inserted, size)
             reporter.progress(summary, counter)
             if stop.requested:
                 summary.interrupted = True
@@ -192,20 +194,29 @@ def _plan_and_write(
     user_id: int,
     summary: Summary,
     run: RunRecorder | None,
-) -> tuple[BatchWrite, Written]:
-    """Plan and write one batch; plan it again when a running Koito created meanwhile an
-    entity the batch was about to create (store.concurrent), so nothing exists twice."""
-    for _ in range(MAX_REPLANS):
+) -> Iterator[tuple[BatchWrite, Written, int]]:
+    """Plan and write one batch: (changes, written, listens) for each part written. When a
+    running Koito created meanwhile an entity the batch creates (store.concurrent), the batch
+    is planned again; after a few tries it is split in two, so a busy Koito cannot starve it
+    (a batch of one listen plans in milliseconds)."""
+    tries = REPLANS if len(batch) > 1 else REPLANS_ONE
+    for _ in range(tries):
         changes = planner.plan(batch, user_id)
         record = run and run.batch(len(batch), summary.read, summary.skipped)
         try:
-            return changes, store.write(changes, record)
+            written = store.write(changes, record)
         except CatalogChanged:
             continue
-    raise StoreError(
-        f"the catalogue kept changing under this batch ({MAX_REPLANS} tries): "
-        "is something else importing into the database?"
-    )
+        yield changes, written, len(batch)
+        return
+    if len(batch) == 1:
+        raise StoreError(
+            f"the catalogue kept changing under one listen ({tries} tries): "
+            "is something else importing into the database?"
+        )
+    half = len(batch) // 2
+    yield from _plan_and_write(planner, store, batch[:half], user_id, summary, run)
+    yield from _plan_and_write(planner, store, batch[half:], user_id, summary, run)
 
 
 def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -> None:
