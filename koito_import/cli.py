@@ -25,7 +25,7 @@ from koito_import.progress import PlainReporter, QuietReporter, RichReporter
 from koito_import.runs_view import runs_table, undo_table, when
 from koito_import.sources import SOURCES, group_by_source
 from koito_import.sources.base import InputError, SourceOptions
-from koito_import.store.base import LockHeld, StoreError
+from koito_import.store.base import LOOKUP_CHUNK, LockHeld, StoreError
 from koito_import.summary import Summary
 from koito_import.timeparse import parse_bound
 from koito_import.undo import UndoProblem, undo_run
@@ -102,9 +102,16 @@ def _shared_options(
         str | None,
         typer.Option(envvar="KOITO_IMPORT_BEFORE_UNIX", help="Only listens before this."),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, max=32, help="Parallel database look-ups.")] = min(
-        4, os.cpu_count() or 2
-    ),
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            help="Parallel database look-ups (PostgreSQL). A batch's look-ups are split into "
+            f"chunks of at least {LOOKUP_CHUNK:,} names or keys, one per connection: below "
+            "that, a batch uses one whatever N is.",
+        ),
+    ] = min(4, os.cpu_count() or 2),
     batch_size: Annotated[int, typer.Option(min=1, help="Listens per transaction.")] = 5000,
     artist_separator: Annotated[
         list[str] | None,
@@ -200,6 +207,8 @@ def _by_source(options: ImportOptions) -> Iterator[ImportOptions]:
 
 
 def _options(source: str, **kw: Any) -> ImportOptions:
+    if kw["user"] is not None and not kw["user"].strip():
+        raise UsageProblem("--user needs a user name (leave it out for the first admin)")
     separators = kw["artist_separator"] or os.environ.get("KOITO_ARTIST_SEPARATORS_REGEX")
     if isinstance(separators, list):
         separators = ";;".join(separators)
@@ -246,12 +255,26 @@ def _import(
         _json_line(summary.as_json())
     elif table and not quiet:
         out.print(_summary_table(summary))
+        if out.is_terminal:
+            _landed_report(options, summary)
+    if summary.created_user and not summary.dry_run and not as_json:
+        # Plainly, and even with --quiet: Koito is open to anyone who knows the default.
+        (err if quiet else out).print(f"[bold]koito-import: {escape(summary.created_user)}[/]")
     return summary
 
 
 def _json_line(value: Any) -> None:
     sys.stdout.write(orjson.dumps(value).decode() + "\n")
     sys.stdout.flush()
+
+
+def _landed_report(options: ImportOptions, summary: Summary) -> None:
+    """Below the summary table on a terminal: what this run inserted, and what it skipped."""
+    from koito_import.charts import render_landed
+    from koito_import.report import landed_report
+
+    report = landed_report(options.db, summary.landed, artists=not summary.dry_run)
+    render_landed(report, summary, out)
 
 
 def _reporter(quiet: bool) -> QuietReporter:
@@ -405,6 +428,40 @@ def _register_inbox() -> None:
 
 
 _register_inbox()
+
+
+@app.command("report")
+def report_command(
+    db: DbOpt = None,
+    user: Annotated[
+        str | None, typer.Option(help="Only this Koito user's listens (default: every user's).")
+    ] = None,
+    top: Annotated[
+        int, typer.Option(min=1, max=1000, help="How many artists, albums and tracks to list.")
+    ] = 10,
+    since: Annotated[
+        str | None, typer.Option(help="Only listens from this moment (unix seconds or ISO date).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only listens up to this moment.")] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """What the database holds: listens per year, top artists, albums and tracks, clients."""
+    from koito_import.charts import render_report
+    from koito_import.report import build_report
+
+    try:
+        window = parse_bound(since, "--since"), parse_bound(until, "--until")
+    except ValueError as exc:
+        _fail(Exit.USAGE, str(exc))
+    try:
+        database = choose_database(db)
+        found = build_report(database, user=user, top=top, since=window[0], until=window[1])
+    except (StoreError, DatabaseChoiceError) as exc:
+        _fail(Exit.DATABASE, str(exc))
+    if json:
+        _json_line(found.as_json())
+    else:
+        render_report(found, out)
 
 
 @db_app.command("status")

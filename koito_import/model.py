@@ -52,7 +52,6 @@ class Scrobble:
     release: str = ""
     recording_mbid: str | None = None
     release_mbid: str | None = None
-    release_group_mbid: str | None = None
     duration: int = 0  # seconds
     client: str | None = None
     koito: KoitoListenEntities | None = None

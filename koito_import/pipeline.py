@@ -120,7 +120,8 @@ def _write(
             user = store.user(options.user, options.default_username, options.default_password)
             summary.user = user.username
             if user.created:
-                _note(summary, reporter, f"created Koito's default user {user.username!r}")
+                summary.created_user = _default_user_warning(user.username, options)
+                _note(summary, reporter, summary.created_user)
             run = None
             if files is not None:  # a dry run is no run: nothing of it is kept
                 run = Ledger(store).begin(options.source, user.id, user.username, files)
@@ -128,6 +129,18 @@ def _write(
             _import_batches(options, store, user.id, summary, reporter, checked, run)
     finally:
         store.close()
+
+
+def _default_user_warning(username: str, options: ImportOptions) -> str:
+    password = (
+        "Koito's default password 'changeme'"
+        if options.default_password == "changeme"
+        else "the password in KOITO_DEFAULT_PASSWORD"
+    )
+    return (
+        f"created Koito's default user {username!r} with {password}: change that password "
+        "in Koito before exposing Koito to anyone"
+    )
 
 
 def _note(summary: Summary, reporter: Reporter, text: str) -> None:
@@ -171,6 +184,7 @@ def _import_batches(
             for changes, written, size in _plan_and_write(
                 planner, store, batch, user_id, summary, run
             ):
+                summary.landed.add(written.listens)
                 _count(summary, changes, written.inserted, size)
             reporter.progress(summary, counter)
             if stop.requested:

@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+DAY_S = 86_400
+
+
+@dataclass(slots=True)
+class Landed:
+    """The listens a run inserted, tallied for the short report after an import: listens per
+    UTC day and per track id (what a track's listens count for is looked up afterwards)."""
+
+    days: Counter[int] = field(default_factory=Counter)
+    tracks: Counter[int] = field(default_factory=Counter)
+
+    def add(self, listens: Iterable[tuple[int, int]]) -> None:
+        listens = list(listens)
+        self.tracks.update(track for track, _ in listens)
+        self.days.update(at // DAY_S for _, at in listens)
 
 
 @dataclass(slots=True)
@@ -25,6 +42,8 @@ class Summary:
     interrupted: bool = False
     notes: list[str] = field(default_factory=list)
     run_id: int | None = None  # the ledger's record of this run (None for a dry run)
+    created_user: str | None = None  # a warning when this run created Koito's default user
+    landed: Landed = field(default_factory=Landed)
 
     def skip(self, reason: str) -> None:
         self.skipped += 1

@@ -5,18 +5,43 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from koito_import.catalog.artist_names import compile_separators
 from koito_import.dburl import Database
+from koito_import.model import Alias
 from koito_import.pipeline import ImportOptions, run_import
 from koito_import.progress import QuietReporter
+from koito_import.store.base import BatchWrite, Listen, LookupRow, NewArtist, NewRelease, NewTrack
 from koito_import.summary import Summary
 
 CLI = [sys.executable, "-m", "koito_import"]
+MBID_A = "11111111-1111-1111-1111-111111111111"
+MBID_B = "22222222-2222-2222-2222-222222222222"
+MBID_R = "33333333-3333-3333-3333-333333333333"
+MBID_T = "44444444-4444-4444-4444-444444444444"
+
+
+def lookup_threads(monkeypatch: pytest.MonkeyPatch, chunk: int) -> set[str]:
+    """The names of the threads PostgreSQL look-ups run on, from here on, with `chunk` keys per
+    query: the "lookup-*" threads are the --workers."""
+    from koito_import.store import postgres
+
+    monkeypatch.setattr(postgres, "CHUNK", chunk)
+    threads: set[str] = set()
+    query = postgres.PostgresStore._query
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.add(threading.current_thread().name)
+        return query(self, *args, **kwargs)
+
+    monkeypatch.setattr(postgres.PostgresStore, "_query", spy)
+    return threads
 
 
 def db_arg(db: Database) -> str:
@@ -45,6 +70,19 @@ def rows(db: Database, sql: str, *params: Any) -> list[tuple[Any, ...]]:
             return [tuple(r) for r in conn.execute(sql, params).fetchall()]
     with sqlite3.connect(db.path) as conn:
         return conn.execute(sql.replace("%s", "?"), params).fetchall()
+
+
+def execute(db: Database, sql: str) -> None:
+    """Run SQL statements (no parameters) on either back end, committed."""
+    if db.kind == "postgresql":
+        with psycopg.connect(db.url, autocommit=True) as conn:
+            conn.execute(sql)
+        return
+    conn = sqlite3.connect(db.path)
+    try:
+        conn.executescript(sql)
+    finally:
+        conn.close()
 
 
 def value(db: Database, sql: str, *params: Any) -> Any:
@@ -108,3 +146,38 @@ def catalog(db: Database) -> dict[str, Any]:
             )
         ),
     }
+
+
+# --- store-level batches ----------------------------------------------------------------
+
+
+def canonical(*names: str) -> list[Alias]:
+    """Aliases as the resolver makes them: the first is the primary."""
+    return [Alias(n, "Canonical", i == 0) for i, n in enumerate(names)]
+
+
+def catalogue_batch(user_id: int) -> BatchWrite:
+    """Two new artists, a release by both, a track on it, two listens, one lookup."""
+    return BatchWrite(
+        user_id=user_id,
+        artists=[
+            NewArtist(canonical("Daft Punk", "ダフト・パンク"), mbid=MBID_A),
+            NewArtist(canonical("Pharrell Williams")),
+        ],
+        releases=[
+            NewRelease(
+                canonical("Random Access Memories"),
+                image="55555555-5555-5555-5555-555555555555",
+                image_source="https://img.example/ram.jpg",
+                various_artists=True,
+            )
+        ],
+        tracks=[NewTrack(canonical("Get Lucky"), release=-1, duration=369)],
+        artist_releases=[(-1, -1, True), (-2, -1, False)],
+        artist_tracks=[(-1, -1, True), (-2, -1, False)],
+        listens=[
+            Listen(track=-1, listened_at=1_700_000_000, client=None),
+            Listen(track=-1, listened_at=1_700_000_400, client="maloja"),
+        ],
+        lookups=[LookupRow("daft punk\x1fget lucky\x1frandom access memories", -1, -1, -1)],
+    )

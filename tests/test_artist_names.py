@@ -51,5 +51,33 @@ def test_parse_artists_main_artist_first(artist: str, title: str, expected: list
 
 def test_separator_env_patterns_are_joined_by_double_semicolon() -> None:
     separators = compile_separators(r"\s*;\s*;;\s+x\s+")
-    assert parse_artists("A ; B x C", "", separators) == ["A", "B x C", "A ; B", "C"]
+    assert parse_artists("A ; B x C", "", separators) == ["A", "B", "C"]
     assert parse_artists("A · B", "", compile_separators(None)) == ["A", "B"]
+
+
+@pytest.mark.parametrize(
+    ("artist", "expected"),
+    [
+        ("A // B · C // D", ["A", "B", "C", "D"]),
+        ("A · B", ["A", "B"]),
+        ("A//B", ["A", "B"]),
+        ("Solo", ["Solo"]),
+        ("A // · B", ["A", "· B"]),  # "·" needs a space before it; "//" took that space
+    ],
+)
+def test_several_separators_split_together(artist: str, expected: list[str]) -> None:
+    assert parse_artists(artist, "", SEPARATORS) == expected
+
+
+def test_separators_split_as_their_alternation_would() -> None:
+    patterns = [r"\s*&\s*", r"\s+and\s+", r"\s*&&\s*", r"\s*/\s*"]
+    separators = compile_separators(";;".join(patterns))
+    alternation = re.compile("|".join(f"(?:{p})" for p in patterns))
+    for artist in ("A & B and C", "A && B", "Andy and Bandit & Co / Dee", "AC/DC & Friends"):
+        expected = [part.strip() for part in alternation.split(artist) if part.strip()]
+        assert parse_artists(artist, "", separators) == expected, artist
+
+
+def test_a_separators_groups_and_empty_matches_make_no_names() -> None:
+    assert parse_artists("A x B", "", compile_separators(r"\s+(x)\s+")) == ["A", "B"]
+    assert parse_artists("Mixx", "", compile_separators(r"q*")) == ["Mixx"]

@@ -125,8 +125,8 @@ def damaged_zip(path: Path) -> Path:
 
 
 def unreadable(path: Path) -> Path:
-    maloja(path, scrobble())
-    path.chmod(0)
+    """A path that no one can read as a file, root included: a FIFO (reading it would block)."""
+    os.mkfifo(path)
     return path
 
 
@@ -252,8 +252,6 @@ BROKEN = {
 def test_input_that_cannot_be_read_fails_in_one_line_and_writes_nothing(
     prepared: Database, tmp_path: Path, case: Broken
 ) -> None:
-    if case is BROKEN["unreadable file"] and os.geteuid() == 0:
-        pytest.skip("root reads files whatever their mode")
     before = catalog(prepared)
     path = case.make(tmp_path)
 

@@ -7,7 +7,7 @@ import pytest
 from koito_import.dburl import Database
 from koito_import.model import UNIT_SEPARATOR
 from tests.conftest import FIXTURES, DatabaseFactory
-from tests.support import catalog, import_files, listens_per_artist, rows, value
+from tests.support import catalog, import_files, listens_per_artist, lookup_threads, rows, value
 
 EXPORT = FIXTURES / "maloja" / "export.json"
 
@@ -104,10 +104,13 @@ def test_list_form_is_read_like_the_export(any_db: Database) -> None:
 
 @pytest.mark.parametrize("batch_size", [1, 7, 5000])
 def test_worker_count_and_batch_size_do_not_change_the_catalog(
-    fresh_db: DatabaseFactory, backend: str, batch_size: int
+    fresh_db: DatabaseFactory, backend: str, batch_size: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Chunks of 3 keys: even these small batches spread their look-ups over the workers.
+    threads = lookup_threads(monkeypatch, chunk=3)
     built = []
     for workers in (1, 8):
+        threads.clear()
         db = fresh_db(backend)
         summary = import_files(
             db,
@@ -121,6 +124,9 @@ def test_worker_count_and_batch_size_do_not_change_the_catalog(
         assert len(names) == len(set(names)), "an artist was created twice"
         assert len(names) == 37 + 4  # main artists, and the four features the fixture uses
         built.append(catalog(db))
+        pooled = {t for t in threads if t.startswith("lookup")}
+        if backend == "postgresql" and workers > 1 and batch_size > 3:
+            assert len(pooled) > 1, threads  # the look-ups did run in parallel
     assert built[0] == built[1]
 
 

@@ -1,9 +1,12 @@
 """Koito's parsing of an artist string into names, used when a scrobble has no name list.
 
-Two deliberate differences from Koito's Go code, both where Koito's own tests do not pin the
+Three deliberate differences from Koito's Go code, all where Koito's own tests do not pin the
 behaviour: the main artist comes first (Koito lists artist-string features before it, which
-makes a featured artist the primary one), and "and" splits a feature list only as a word
-(Koito's pattern also cuts "Brandon" into "Br" and "on").
+makes a featured artist the primary one); "and" splits a feature list only as a word
+(Koito's pattern also cuts "Brandon" into "Br" and "on"); and several separator patterns
+split the string together, at every place any of them matches, as one alternation would
+(Koito splits the whole string by each pattern in turn, so "A ; B x C" with the patterns `;`
+and `x` gives "A", "B x C", "A ; B" and "C": artists that overlap and do not exist).
 """
 
 from __future__ import annotations
@@ -39,8 +42,27 @@ def _features(text: str) -> tuple[str, list[str]]:
 
 
 def _main_artists(artist: str, separators: Iterable[re.Pattern[str]]) -> list[str]:
-    split = [part for sep in separators for part in sep.split(artist) if part != artist]
-    return split or [artist]
+    """`artist` cut wherever any separator matches: at each point the leftmost match of all
+    patterns (the earlier pattern on a tie), as `p1|p2|...` would; an empty match cuts
+    nothing. Capture groups in a pattern are not names."""
+    patterns = list(separators)
+    parts, start, at = [], 0, 0
+    while True:
+        found = [m for m in (_next_cut(p, artist, at) for p in patterns) if m is not None]
+        if not found:
+            break
+        cut = min(found, key=lambda m: m.start())  # min keeps the first of equals
+        parts.append(artist[start : cut.start()])
+        start = at = cut.end()
+    return [*parts, artist[start:]]
+
+
+def _next_cut(pattern: re.Pattern[str], text: str, at: int) -> re.Match[str] | None:
+    while (match := pattern.search(text, at)) is not None and match.end() == match.start():
+        at = match.start() + 1
+        if at > len(text):
+            return None
+    return match
 
 
 def parse_artists(artist: str, title: str, separators: Iterable[re.Pattern[str]]) -> list[str]:

@@ -60,8 +60,15 @@ def expand_inputs(paths: list[Path], source: str | None = None) -> list[Path]:
         elif path.is_file():
             found[path] = None
         else:
-            raise InputError(str(path), "no such file or directory")
+            raise _not_a_file(path)
     return list(found)
+
+
+def _not_a_file(path: Path) -> InputError:
+    """What is wrong with a path that is neither a file nor a directory."""
+    if path.exists():  # a FIFO, a socket, a device: each input is read more than once
+        return InputError(str(path), "cannot read the file (not a regular file)")
+    return InputError(str(path), "no such file or directory")
 
 
 def _wanted(root: Path, path: Path, source: str | None) -> bool:
@@ -126,7 +133,7 @@ def detect(path: Path) -> str:
     if path.is_dir():
         return _detect_directory(path)
     if not path.is_file():
-        raise InputError(str(path), "no such file or directory")
+        raise _not_a_file(path)
     if is_zip(path):
         return _detect_zip(path)
     found = _by_name(path.name) or _by_content(head_bytes(file_input(path)))

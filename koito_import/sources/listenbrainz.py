@@ -117,7 +117,6 @@ def listen_scrobble(raw: Any) -> Scrobble:
         artist_mbid_map=pairs,
         recording_mbid=either("recording_mbid"),
         release_mbid=either("release_mbid"),
-        release_group_mbid=either("release_group_mbid"),
         duration=duration_s(info.get("duration")) or duration_s(info.get("duration_ms"), 1000),
         client=clean_text(info.get("media_player")) or clean_text(info.get("submission_client")),
     )

@@ -15,6 +15,10 @@ from typing import Any, Literal, Protocol
 
 from koito_import.model import Alias
 
+# Keys per look-up query when a store spreads a batch's look-ups over its workers (--workers):
+# fewer keys than this in a batch make one query, whatever the number of workers.
+LOOKUP_CHUNK = 2000
+
 
 class StoreError(Exception):
     """A database problem the user must fix (unreachable, not Koito's, locked...)."""
@@ -174,7 +178,8 @@ class Store(Protocol):
         ...
 
     def user(self, username: str | None, default_username: str, default_password: str) -> User:
-        """The named user, else the lowest-id admin; create Koito's default user if none exist."""
+        """The named user, else the lowest-id admin; create Koito's default user if none exist
+        (every back end through shared.choose_user)."""
         ...
 
     def catalog_mark(self) -> CatalogMark:

@@ -8,38 +8,37 @@ temporary tables so duplicates are skipped by the primary keys.
 
 from __future__ import annotations
 
-import time
+import queue
+import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from typing import Any, TypeVar
 
-import bcrypt
 import psycopg
-from psycopg_pool import ConnectionPool
 
 from koito_import.dburl import Database
 from koito_import.store import concurrent
 from koito_import.store import sql_postgres as q
 from koito_import.store.base import (
+    LOOKUP_CHUNK,
     ArtistRow,
     BatchWrite,
     CatalogChanged,
     CatalogMark,
-    LockHeld,
     MbidCoverage,
     ReleaseRow,
-    StoreError,
     TrackRow,
     User,
     WithinWrite,
     Written,
 )
 from koito_import.store.refs import RefMap
+from koito_import.store.shared import DriverErrors, choose_user, import_lock, translated
 
 T = TypeVar("T")
 LOCK_KEY = 0x6B6F69746F  # "koito": one import at a time per database
-CHUNK = 2000  # keys per look-up query when spread across workers
+CHUNK = LOOKUP_CHUNK  # keys per look-up query when spread across workers
 
 
 class PostgresStore:
@@ -52,26 +51,32 @@ class PostgresStore:
         self.description = db.display()
         self.workers = 1 if rehearsal else max(1, workers)
         self.rehearsal = rehearsal
-        try:
-            self._writer = psycopg.connect(db.url, autocommit=True)
-            self._locker = psycopg.connect(db.url, autocommit=True)
-            self._pool = ConnectionPool(
-                db.url, min_size=1, max_size=self.workers, open=True, timeout=30
+        self._driver = DriverErrors(
+            caught=(psycopg.Error,),
+            bugs=(psycopg.InterfaceError,),
+            conflicts=(psycopg.IntegrityError,),
+        )
+        # Everything opened is closed by `close`, or at once when a later step fails.
+        self._opened = ExitStack()
+        with self._opened, self._errors("opening"):
+            self._writer = self._opened.enter_context(_connect(db))
+            self._locker = self._opened.enter_context(_connect(db))
+            self._pool = self._opened.enter_context(_Pool(db))
+            self._executor = self._opened.enter_context(
+                ThreadPoolExecutor(self.workers, thread_name_prefix="lookup")
             )
-        except psycopg.OperationalError as exc:
-            raise StoreError(f"cannot connect to {self.description}: {_first_line(exc)}") from exc
-        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="lookup")
-        self._writer.execute(q.CREATE_TEMP_TABLES)
-        if rehearsal:
-            self._writer.execute("BEGIN")  # batches become savepoints inside it
+            self._writer.execute(q.CREATE_TEMP_TABLES)
+            if rehearsal:
+                self._writer.execute("BEGIN")  # batches become savepoints inside it
+                self._opened.callback(self._roll_back)
+            self._opened = self._opened.pop_all()  # all went well: keep them open
 
     def close(self) -> None:
-        if self.rehearsal:
+        self._opened.close()
+
+    def _roll_back(self) -> None:
+        with suppress(psycopg.Error):  # a broken connection has dropped the transaction
             self._writer.execute("ROLLBACK")
-        self._executor.shutdown()
-        self._pool.close()
-        self._writer.close()
-        self._locker.close()
 
     @contextmanager
     def transaction(self, readonly: bool = False) -> Iterator[psycopg.Connection]:
@@ -81,37 +86,22 @@ class PostgresStore:
 
     @contextmanager
     def import_lock(self, wait_s: float) -> Iterator[None]:
-        deadline = time.monotonic() + wait_s
-        while not self._locker.execute(q.TRY_LOCK, (LOCK_KEY,)).fetchone()[0]:  # type: ignore[index]
-            if time.monotonic() >= deadline:
-                raise LockHeld(
-                    f"another koito-import is writing to {self.description}; "
-                    "try again later or pass --wait SECONDS"
-                )
-            time.sleep(0.2)
-        try:
+        def try_lock() -> bool:
+            with self._errors("locking"):
+                return bool(self._locker.execute(q.TRY_LOCK, (LOCK_KEY,)).fetchone()[0])  # type: ignore[index]
+
+        def unlock() -> None:
+            with self._errors("unlocking"):
+                self._locker.execute(q.UNLOCK, (LOCK_KEY,))
+
+        with import_lock(try_lock, unlock, wait_s, self.description):
             yield
-        finally:
-            self._locker.execute(q.UNLOCK, (LOCK_KEY,))
 
     def user(self, username: str | None, default_username: str, default_password: str) -> User:
         with self._errors("reading users from"), self._writer.transaction():
-            if username:
-                row = self._writer.execute(q.USER_NAMED, (username.lower(),)).fetchone()
-                if row is None:
-                    raise StoreError(f"Koito has no user named {username!r}")
-                return User(row[0], row[1], False)
-            row = self._writer.execute(q.FIRST_ADMIN).fetchone()
-            if row is not None:
-                return User(row[0], row[1], False)
-            if self._writer.execute("SELECT count(*) FROM users").fetchone()[0]:  # type: ignore[index]
-                raise StoreError("Koito has users but no admin; name one with --user")
-            digest = bcrypt.hashpw(default_password.encode(), bcrypt.gensalt(10))
-            row = self._writer.execute(
-                q.CREATE_ADMIN, (default_username.lower(), digest)
-            ).fetchone()
-            assert row is not None
-        return User(row[0], default_username.lower(), True)
+            return choose_user(
+                self._writer, q, username, default_username, default_password, self.description
+            )
 
     # -- look-ups --
 
@@ -156,13 +146,9 @@ class PostgresStore:
             with self._pool.connection() as conn:
                 return _run_query(conn, sql, params, hash_joins)
 
-    @contextmanager
-    def _errors(self, doing: str) -> Iterator[None]:
+    def _errors(self, doing: str) -> AbstractContextManager[None]:
         """Driver errors become one-line StoreErrors naming the database."""
-        try:
-            yield
-        except psycopg.Error as exc:
-            raise StoreError(f"{doing} {self.description} failed: {_first_line(exc)}") from exc
+        return translated(self.description, self._driver, doing)
 
     def _spread(
         self,
@@ -215,6 +201,46 @@ class PostgresStore:
             ids("releases_id_seq", len(batch.releases)),
             ids("tracks_id_seq", len(batch.tracks)),
         )
+
+
+def _connect(db: Database) -> psycopg.Connection:
+    return psycopg.connect(db.url, autocommit=True)
+
+
+class _Pool:
+    """Look-up connections, each opened when a look-up first needs one, in the thread that
+    needs it: a failure to connect is raised there, like any query's, and never retried in
+    the background. There are never more than the executor's threads ask for at once."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
+        self._opened: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
+            conn = _connect(self._db)
+            with self._lock:
+                self._opened.append(conn)
+        try:
+            yield conn
+        finally:
+            self._idle.put(conn)
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
 
 
 def _copy(conn: psycopg.Connection, sql: str, rows: Iterator[tuple[Any, ...]] | list) -> None:
@@ -308,7 +334,3 @@ def _split_pairs(pairs: list[tuple[str, int]]) -> tuple[list[str], list[int]]:
 
 def _unique_ids(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return list({row[0]: row for row in rows}.values())
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

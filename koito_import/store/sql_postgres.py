@@ -12,9 +12,8 @@ UNLOCK = "SELECT pg_advisory_unlock(%s)"
 
 USER_NAMED = "SELECT id, username FROM users WHERE username = %s"
 FIRST_ADMIN = "SELECT id, username FROM users WHERE role = 'admin' ORDER BY id LIMIT 1"
-CREATE_ADMIN = """
-INSERT INTO users (username, role, password) VALUES (%s, 'admin', %s) RETURNING id
-"""
+ANY_USER = "SELECT 1 FROM users LIMIT 1"
+CREATE_ADMIN = "INSERT INTO users (username, role, password) VALUES (%s, 'admin', %s)"
 
 LOOKUP = "SELECT lookup_key, track_id FROM track_lookup WHERE lookup_key = ANY(%s::text[])"
 
@@ -50,11 +49,12 @@ GROUP BY a.id
 """
 )
 
+# LEFT JOIN: a release with no artist link is still found by its MBID (as on SQLite).
 _RELEASE_COLUMNS = """
-SELECT r.id, r.musicbrainz_id::text, ra.alias, array_agg(ar.artist_id)
+SELECT r.id, r.musicbrainz_id::text, ra.alias, array_remove(array_agg(ar.artist_id), NULL)
 FROM releases r
 JOIN release_aliases ra ON ra.release_id = r.id AND ra.is_primary
-JOIN artist_releases ar ON ar.release_id = r.id
+LEFT JOIN artist_releases ar ON ar.release_id = r.id
 """
 RELEASES_TITLED = (
     _RELEASE_COLUMNS

@@ -13,12 +13,9 @@ import json
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
-
-import bcrypt
 
 from koito_import.dburl import Database
 from koito_import.model import Alias
@@ -29,7 +26,6 @@ from koito_import.store.base import (
     BatchWrite,
     CatalogChanged,
     CatalogMark,
-    LockHeld,
     MbidCoverage,
     ReleaseRow,
     StoreError,
@@ -39,6 +35,7 @@ from koito_import.store.base import (
     Written,
 )
 from koito_import.store.refs import RefMap
+from koito_import.store.shared import DriverErrors, choose_user, import_lock, translated
 
 
 class SqliteStore:
@@ -51,16 +48,14 @@ class SqliteStore:
         self._path = str(db.path)
         self._busy_timeout_s = busy_timeout_s
         self._mutex = threading.RLock()  # resolver threads may share this store
+        self._driver = DriverErrors(
+            caught=(sqlite3.Error,),
+            bugs=(sqlite3.ProgrammingError, sqlite3.InterfaceError),
+            conflicts=(sqlite3.IntegrityError,),
+            locked=self._locked,
+        )
         with self._errors():
-            # isolation_level=None: the driver never opens transactions behind our back.
-            self._conn = sqlite3.connect(
-                self._path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
-            )
-            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-            self._conn.execute("PRAGMA journal_mode = WAL")  # Koito's mode; a no-op when set
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._conn.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL
-            self._conn.executescript(q.TEMP_TABLES)
+            self._conn = _connect(self._path, busy_timeout_s)
 
     def close(self) -> None:
         with self._mutex:
@@ -68,27 +63,19 @@ class SqliteStore:
 
     # -- errors and transactions ----------------------------------------------------------
 
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Turn driver errors into one-line StoreErrors naming the file."""
-        try:
-            yield
-        except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
-            raise  # our bugs: keep the traceback
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(
-                    f"{self._path} stayed locked by another writer for more than "
-                    f"{self._busy_timeout_s:g}s; try again later"
-                ) from exc
-            raise StoreError(f"{self.description}: {exc}") from exc
-        except sqlite3.IntegrityError as exc:
-            raise StoreError(
-                f"{self.description}: {exc} (a row was written meanwhile by someone else?); "
-                "run the import again"
-            ) from exc
-        except sqlite3.DatabaseError as exc:  # "file is not a database" and the like
-            raise StoreError(f"{self.description}: {exc}") from exc
+    def _errors(self) -> AbstractContextManager[None]:
+        """Driver errors become one-line StoreErrors naming the file."""
+        return translated(self.description, self._driver)
+
+    def _locked(self, exc: BaseException) -> str | None:
+        if isinstance(exc, sqlite3.OperationalError) and any(
+            word in str(exc) for word in ("locked", "busy")
+        ):
+            return (
+                f"{self.description} stayed locked by another writer for more than "
+                f"{self._busy_timeout_s:g}s; try again later"
+            )
+        return None
 
     @contextmanager
     def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
@@ -129,47 +116,29 @@ class SqliteStore:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise StoreError(f"cannot create the import lock {lock_path}: {exc}") from exc
-        try:
-            deadline = time.monotonic() + wait_s
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise LockHeld(
-                            f"another koito-import is writing to {self._path} "
-                            f"(lock {lock_path}); try again later or pass --wait SECONDS"
-                        ) from None
-                    time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+
+        def try_lock() -> bool:
             try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                return False
+
+        try:
+            holder = f"{self.description} (lock {lock_path})"
+            with import_lock(try_lock, lambda: fcntl.flock(fd, fcntl.LOCK_UN), wait_s, holder):
                 yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
 
     # -- users ------------------------------------------------------------------------------
 
     def user(self, username: str | None, default_username: str, default_password: str) -> User:
-        if username is not None:
-            with self._transaction("DEFERRED") as conn:
-                row = conn.execute(q.USER_NAMED, (username.lower(),)).fetchone()
-            if row is None:
-                raise StoreError(f"no user {username!r} in {self.description}")
-            return User(row[0], row[1], created=False)
         # IMMEDIATE: if the default user must be created, nobody else creates it meanwhile.
         with self._transaction() as conn:
-            row = conn.execute(q.FIRST_ADMIN).fetchone()
-            if row is not None:
-                return User(row[0], row[1], created=False)
-            if conn.execute(q.ANY_USER).fetchone() is not None:
-                raise StoreError(f"{self.description} has no admin user; pass --user NAME")
-            # As Koito does at first start; Go's bcrypt accepts Python's $2b$ hashes.
-            name = default_username.lower()
-            hashed = bcrypt.hashpw(default_password.encode(), bcrypt.gensalt(10))
-            cur = conn.execute(q.CREATE_ADMIN, (name, hashed))
-            return User(int(cur.lastrowid or 0), name, created=True)
+            return choose_user(
+                conn, q, username, default_username, default_password, self.description
+            )
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -247,6 +216,24 @@ class SqliteStore:
             if within is not None:
                 within(conn, written)
         return written
+
+
+def _connect(path: str, busy_timeout_s: float) -> sqlite3.Connection:
+    """A connection set up for sharing the file with Koito, or none at all."""
+    # isolation_level=None: the driver never opens transactions behind our back.
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+    )
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")  # Koito's mode; a no-op when set
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL
+        conn.executescript(q.TEMP_TABLES)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _create_entities(conn: sqlite3.Connection, batch: BatchWrite) -> RefMap:

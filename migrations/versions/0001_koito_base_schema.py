@@ -15,25 +15,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from koito_import.schema import KOITO_TABLES
+
 revision = "0001_koito_base_schema"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-KOITO_TABLES = (
-    "artists",
-    "artist_aliases",
-    "releases",
-    "release_aliases",
-    "artist_releases",
-    "tracks",
-    "track_aliases",
-    "artist_tracks",
-    "users",
-    "api_keys",
-    "sessions",
-    "listens",
-)
 
 # Koito's goose versions this schema corresponds to. goose always writes version 0 first.
 GOOSE_VERSIONS = {"postgresql": range(6), "sqlite": range(3)}
@@ -402,7 +389,7 @@ STATEMENTS = {"postgresql": POSTGRESQL, "sqlite": SQLITE}
 def upgrade() -> None:
     bind = op.get_bind()
     existing = set(sa.inspect(bind).get_table_names())
-    if existing & set(KOITO_TABLES):
+    if existing & KOITO_TABLES:
         return  # Koito's own database: its schema is Koito's business, never ours.
     kind = bind.dialect.name
     for statement in STATEMENTS[kind]:
