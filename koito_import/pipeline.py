@@ -34,7 +34,7 @@ from koito_import.store import open_store, sqlite_rehearsal_copy
 from koito_import.store.base import BatchWrite, CatalogChanged, Store, StoreError, Written
 from koito_import.summary import Summary
 
-MAX_REPLANS = 20  # a batch planned again because a running Koito created what it creates
+REPLANS, REPLANS_ONE = 3, 20  # tries of a batch a running Koito overtook (then it is halved)
 IMPORTING = "importing"  # the stage whose progress counts listens rather than input bytes
 
 
@@ -211,9 +211,11 @@ def _import_batches(
     reporter.progress(summary, done)
     try:
         for batch in spool:
-            changes, written = _plan_and_write(planner, store, batch, user_id, summary, run)
-            summary.landed.add(written.listens)
-            _count(summary, changes, written.inserted, len(batch.listens))
+            for changes, written, size in _plan_and_write(
+                planner, store, batch, user_id, summary, run
+            ):
+                summary.landed.add(written.listens)
+                _count(summary, changes, written.inserted, size)
             done.done += len(batch.listens)
             gc.collect(1)
             reporter.progress(summary, done)
@@ -238,22 +240,32 @@ def _plan_and_write(
     user_id: int,
     summary: Summary,
     run: RunRecorder | None,
-) -> tuple[BatchWrite, Written]:
-    """Plan and write one batch; plan it again when a running Koito created meanwhile an
-    entity the batch was about to create (store.concurrent), so nothing exists twice."""
-    for _ in range(MAX_REPLANS):
+) -> Iterator[tuple[BatchWrite, Written, int]]:
+    """Plan and write one batch: (changes, written, listens) for each part written. When a
+    running Koito created meanwhile an entity the batch creates (store.concurrent), the batch
+    is planned again; after a few tries it is split in two, so a busy Koito cannot starve it
+    (a batch of one listen plans in milliseconds)."""
+    size = len(batch.listens)
+    tries = REPLANS if size > 1 else REPLANS_ONE
+    for _ in range(tries):
         changes = planner.plan(batch, user_id)
         if run is None and changes.writes_nothing():  # a dry run's batch, all there already
-            return changes, Written([], [], [], [])
-        record = run and run.batch(len(batch.listens), summary.read, summary.skipped)
+            yield changes, Written([], [], [], []), size
+            return
+        record = run and run.batch(size, summary.read, summary.skipped)
         try:
-            return changes, store.write(changes, record)
+            written = store.write(changes, record)
         except CatalogChanged:
             continue
-    raise StoreError(
-        f"the catalogue kept changing under this batch ({MAX_REPLANS} tries): "
-        "is something else importing into the database?"
-    )
+        yield changes, written, size
+        return
+    if size == 1:
+        raise StoreError(
+            f"the catalogue kept changing under one listen ({tries} tries): "
+            "is something else importing into the database?"
+        )
+    for half in batch.halves():
+        yield from _plan_and_write(planner, store, half, user_id, summary, run)
 
 
 def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -> None:

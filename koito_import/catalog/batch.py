@@ -40,6 +40,24 @@ class KeyedBatch:
     carried: list[MbidsCarried | None] = field(default_factory=list)  # per key
     listens: list[tuple[int, int, str | None]] = field(default_factory=list)  # key index, ...
 
+    def halves(self) -> tuple[KeyedBatch, KeyedBatch]:
+        """The first and second half of the listens, each with the keys it uses."""
+        middle = len(self.listens) // 2
+        return self._part(self.listens[:middle]), self._part(self.listens[middle:])
+
+    def _part(self, listens: list[tuple[int, int, str | None]]) -> KeyedBatch:
+        part = KeyedBatch()
+        index_of: dict[int, int] = {}
+        for i, ts, client in listens:
+            if i not in index_of:
+                index_of[i] = len(part.keys)
+                part.keys.append(self.keys[i])
+                part.richest.append(self.richest[i])
+                part.durations.append(self.durations[i])
+                part.carried.append(self.carried[i])
+            part.listens.append((index_of[i], ts, client))
+        return part
+
 
 class BatchBuilder:
     """Cuts scrobbles into KeyedBatches of `size` listens, grouping them as they come."""
