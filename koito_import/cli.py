@@ -268,11 +268,9 @@ def _import(
         out.print(_summary_table(summary))
         if out.is_terminal:
             _landed_report(options, summary)
-    if summary.created_user and not summary.dry_run and not as_json:
-        # Plainly, and even with --quiet: Koito is open to anyone who knows the default.
-        (err if quiet else out).print(
-            f"[bold]koito-import: {escape(summary.created_user)}[/]", soft_wrap=True
-        )
+    if summary.created_user and not (summary.dry_run or quiet or as_json):
+        # Plainly, last: Koito is open to anyone who knows the default (--json: in `notes`).
+        out.print(f"[bold]koito-import: {escape(summary.created_user)}[/]", soft_wrap=True)
     return summary
 
 
