@@ -15,14 +15,14 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from koito_import import schema
-from koito_import.catalog.batch import BatchBuilder, BatchPlanner
+from koito_import.catalog.batch import BatchBuilder, BatchPlanner, KeyedBatch
 from koito_import.catalog.resolver import Resolver
 from koito_import.dburl import Database
 from koito_import.model import Scrobble, Skip
@@ -33,6 +33,7 @@ from koito_import.store import open_store, sqlite_rehearsal_copy
 from koito_import.store.base import BatchWrite, Store
 from koito_import.summary import Summary
 
+COLLECT_EVERY_BATCHES = 20
 IMPORTING = "importing"  # the stage whose progress counts listens rather than input bytes
 
 
@@ -99,22 +100,38 @@ def _run(options: ImportOptions, reporter: Reporter) -> Summary:
             f"{options.db.display()} is not ready for imports ({current.state}); "
             "a dry run changes nothing, so run `koito-import db upgrade` first"
         )
-    with _few_collections(), _checked_input(options, summary, reporter) as spool:
-        if not rehearse_on_server:
-            for action in schema.ensure_ready(options.db):
-                _note(summary, reporter, action)
-        store = open_store(options.db, options.workers, rehearsal=options.dry_run)
-        try:
+    # A database ready already is opened before the input is read, so that a re-import can
+    # drop the batches it finds there while checking (see BatchPlanner.settled).
+    ready = current.state == "ready" and current.revision == schema.head()
+    store = open_store(options.db, options.workers, rehearsal=options.dry_run) if ready else None
+    try:
+        planner = _planner(store, options)
+        with (
+            _few_collections() as batch_done,
+            _checked_input(options, summary, reporter, planner, batch_done) as spool,
+        ):
+            if store is None:
+                if not rehearse_on_server:
+                    for action in schema.ensure_ready(options.db):
+                        _note(summary, reporter, action)
+                store = open_store(options.db, options.workers, rehearsal=options.dry_run)
+                planner = _planner(store, options)
+            assert planner is not None
             with store.import_lock(options.wait_s):
                 user = store.user(options.user, options.default_username, options.default_password)
                 summary.user = user.username
                 if user.created:
                     _note(summary, reporter, f"created Koito's default user {user.username!r}")
-                _import_batches(options, store, user.id, summary, reporter, spool)
-        finally:
+                _import_batches(planner, user.id, summary, reporter, spool, batch_done)
+    finally:
+        if store is not None:
             store.close()
-            summary.elapsed_s = time.monotonic() - started
+        summary.elapsed_s = time.monotonic() - started
     return summary
+
+
+def _planner(store: Store | None, options: ImportOptions) -> BatchPlanner | None:
+    return None if store is None else BatchPlanner(store, Resolver(store, options.separators))
 
 
 def _note(summary: Summary, reporter: Reporter, text: str) -> None:
@@ -125,27 +142,58 @@ def _note(summary: Summary, reporter: Reporter, text: str) -> None:
 
 
 @contextmanager
-def _few_collections() -> Iterator[None]:
-    """An import allocates millions of small objects and creates no reference cycles worth
-    chasing: the cyclic collector, run every 700 allocations, would cost a third of the
-    parsing. It runs between batches instead (see _import_batches), which bounds memory."""
+def _few_collections() -> Iterator[Callable[[], None]]:
+    """An import allocates millions of small objects and creates no reference cycles (it was
+    measured: collections between batches find nothing), yet Python's cyclic collector runs
+    every 700 allocations and would cost a third of the parsing. It is off during an import;
+    the function yielded, called after every batch, runs a young collection now and then, so
+    that memory stays bounded even if a cycle ever appears."""
     was_enabled = gc.isenabled()
     gc.disable()
+    batches = 0
+
+    def batch_done() -> None:
+        nonlocal batches
+        batches += 1
+        if batches % COLLECT_EVERY_BATCHES == 0:
+            gc.collect(1)
+
     try:
-        yield
+        yield batch_done
     finally:
         if was_enabled:
             gc.enable()
 
 
 @contextmanager
-def _checked_input(options: ImportOptions, summary: Summary, reporter: Reporter) -> Iterator[Spool]:
+def _checked_input(
+    options: ImportOptions,
+    summary: Summary,
+    reporter: Reporter,
+    planner: BatchPlanner | None,
+    batch_done: Callable[[], None],
+) -> Iterator[Spool]:
     """Read and check every item once, before anything is written; the listens to import,
-    grouped into batches, are kept in a Spool for the import stage."""
+    grouped into batches, are kept in a Spool for the import stage. With a `planner`, batches
+    found in the database already are counted and dropped here, for as long as they come:
+    a re-import then reads its input and nothing more."""
     reporter.stage("reading the input")
     counter = ByteCounter(total=input_size(options.paths, options.source))
     builder = BatchBuilder(options.batch_size)
     spool = Spool()
+    settling = planner is not None
+
+    def keep(batch: KeyedBatch) -> None:
+        nonlocal settling
+        if settling and planner is not None and planner.settled(batch):
+            summary.batches += 1
+            summary.duplicates += len(batch.listens)
+        else:
+            settling = False  # the rest is new, as in a growing export imported again
+            spool.append(batch)
+        batch_done()
+        reporter.progress(summary, counter)
+
     try:
         items = read_inputs(options.source, options.paths, counter, options.source_options)
         for item in items:
@@ -157,26 +205,22 @@ def _checked_input(options: ImportOptions, summary: Summary, reporter: Reporter)
             elif not _in_window(item, options):
                 summary.skip("outside --after/--before")
             elif (batch := builder.add(item)) is not None:
-                spool.append(batch)
-                gc.collect(1)
-                reporter.progress(summary, counter)
+                keep(batch)
         if (batch := builder.flush()) is not None:
-            spool.append(batch)
-        reporter.progress(summary, counter)
+            keep(batch)
         yield spool
     finally:
         spool.close()
 
 
 def _import_batches(
-    options: ImportOptions,
-    store: Store,
+    planner: BatchPlanner,
     user_id: int,
     summary: Summary,
     reporter: Reporter,
     spool: Spool,
+    batch_done: Callable[[], None],
 ) -> None:
-    planner = BatchPlanner(store, Resolver(store, options.separators))
     done = ByteCounter(total=spool.listens)  # listens, from here on
     stop = _Stop()
     previous = _install(stop)
@@ -185,10 +229,10 @@ def _import_batches(
     try:
         for batch in spool:
             changes = planner.plan(batch, user_id)
-            inserted = 0 if changes.writes_nothing() else store.write(changes)
+            inserted = planner.store.write(changes)
             _count(summary, changes, inserted, len(batch.listens))
             done.done += len(batch.listens)
-            gc.collect(1)
+            batch_done()
             reporter.progress(summary, done)
             if stop.requested:
                 summary.interrupted = True

@@ -107,21 +107,6 @@ class BatchWrite:
     listens: list[Listen] = field(default_factory=list)
     lookups: list[LookupRow] = field(default_factory=list)
 
-    def writes_nothing(self) -> bool:
-        return not (
-            self.listens
-            or self.artists
-            or self.releases
-            or self.tracks
-            or self.artist_releases
-            or self.artist_tracks
-            or self.artist_mbids
-            or self.release_mbids
-            or self.track_mbids
-            or self.track_durations
-            or self.lookups
-        )
-
 
 @dataclass(slots=True)
 class MbidCoverage:

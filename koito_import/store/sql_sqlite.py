@@ -1,5 +1,14 @@
 """The SQLite store's SQL, kept apart so the store reads as plain steps."""
 
+# An import touches far more pages than SQLite's default 2 MB cache holds: with it, a large
+# import spends as long in read() calls as in SQLite. A larger cache (not a memory map, whose
+# pages would count as the process's memory), and temp tables in memory. Neither outlives the
+# connection or changes the file.
+TUNING = """
+PRAGMA cache_size = -65536;
+PRAGMA temp_store = MEMORY;
+"""
+
 # Temp tables live in the connection's private temp database: filling them takes no lock on
 # koito.db, so look-ups never get in Koito's way.
 TEMP_TABLES = """

@@ -9,6 +9,7 @@ names it holds (and never hits SQLite's bound-variable limit).
 from __future__ import annotations
 
 import fcntl
+import operator
 import os
 import sqlite3
 import threading
@@ -51,6 +52,7 @@ class SqliteStore:
             self._conn.execute("PRAGMA journal_mode = WAL")  # Koito's mode; a no-op when set
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._conn.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL
+            self._conn.executescript(q.TUNING)  # first: temp_store drops temp tables
             self._conn.executescript(q.TEMP_TABLES)
 
     def close(self) -> None:
@@ -302,25 +304,30 @@ def _link_and_fill(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) ->
 
 
 def _insert_listens(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> int:
-    """Insert the listens, keeping any existing (track, listened_at); return how many landed."""
+    """Insert the listens, keeping any existing (track, listened_at); return how many landed.
+    In primary-key order (a stable sort: of two listens of one track and second, the first
+    still wins), so the indexes fill page by page instead of all over."""
     new = refs.new_tracks
     user = batch.user_id
+    rows = [(t if t > 0 else new[~t], ts, user, client or "") for t, ts, client in batch.listens]
+    rows.sort(key=_primary_key)
     before = conn.total_changes
-    conn.executemany(
-        q.INSERT_LISTENS,
-        [(t if t > 0 else new[~t], ts, user, client or "") for t, ts, client in batch.listens],
-    )
+    conn.executemany(q.INSERT_LISTENS, rows)
     return conn.total_changes - before
 
 
 def _upsert_lookups(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> None:
+    """In key order, for the same reason as the listens (keys are unique in a batch)."""
     conn.executemany(
         q.UPSERT_LOOKUPS,
-        [
+        sorted(
             (x.key, refs.artist(x.artist), refs.release(x.release), refs.track(x.track))
             for x in batch.lookups
-        ],
+        ),
     )
+
+
+_primary_key = operator.itemgetter(0, 1)
 
 
 def _ids(concatenated: str | None) -> set[int]:
