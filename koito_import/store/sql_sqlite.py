@@ -7,6 +7,7 @@
 TUNING = """
 PRAGMA cache_size = -65536;
 PRAGMA temp_store = MEMORY;
+PRAGMA wal_autocheckpoint = 16384;
 """
 
 # Temp tables live in the connection's private temp database: filling them takes no lock on
