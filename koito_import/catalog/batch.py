@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from koito_import.catalog.resolver import Resolver
 from koito_import.catalog.view import CatalogView
 from koito_import.model import Scrobble
-from koito_import.store.base import BatchWrite, Listen, MbidCoverage, Store
+from koito_import.store.base import BatchWrite, MbidCoverage, Store
 
 # Keys remembered per run (about 150 bytes each); beyond, keys are looked up every batch.
 MAX_KNOWN_KEYS = 500_000
@@ -128,7 +128,8 @@ class BatchPlanner:
             track_of.update(self.resolver.resolve(view, misses))
         refs = [track_of[key] for key in keys]
         self._give_durations(view, batch, refs)
-        changes.listens = [Listen(refs[i], ts, client) for i, ts, client in batch.listens]
+        # Plain tuples in Listen's order: a batch holds thousands, and the stores unpack them.
+        changes.listens = [(refs[i], ts, client) for i, ts, client in batch.listens]
         return changes
 
     def _cached(self, keys: list[str]) -> dict[str, int]:

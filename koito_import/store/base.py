@@ -75,7 +75,8 @@ class NewTrack:
 
 
 class Listen(NamedTuple):
-    """A tuple, because a batch holds thousands: the stores read it by position."""
+    """One listen of a BatchWrite. The planner writes plain tuples in this order (a batch
+    holds thousands), so the stores read listens by position."""
 
     track: int  # reference
     listened_at: int  # unix seconds
@@ -104,7 +105,7 @@ class BatchWrite:
     release_mbids: list[tuple[int, str]] = field(default_factory=list)
     track_mbids: list[tuple[int, str]] = field(default_factory=list)
     track_durations: list[tuple[int, int]] = field(default_factory=list)  # set where 0
-    listens: list[Listen] = field(default_factory=list)
+    listens: list[Listen | tuple[int, int, str | None]] = field(default_factory=list)
     lookups: list[LookupRow] = field(default_factory=list)
 
 

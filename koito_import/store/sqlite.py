@@ -318,13 +318,14 @@ def _insert_listens(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -
 
 def _upsert_lookups(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> None:
     """In key order, for the same reason as the listens (keys are unique in a batch)."""
-    conn.executemany(
-        q.UPSERT_LOOKUPS,
-        sorted(
-            (x.key, refs.artist(x.artist), refs.release(x.release), refs.track(x.track))
-            for x in batch.lookups
-        ),
+    rows = sorted(
+        (x.key, refs.artist(x.artist), refs.release(x.release), refs.track(x.track))
+        for x in batch.lookups
     )
+    before = conn.total_changes
+    conn.executemany(q.INSERT_LOOKUPS, rows)
+    if conn.total_changes - before < len(rows):
+        conn.executemany(q.UPDATE_LOOKUPS, rows)
 
 
 _primary_key = operator.itemgetter(0, 1)
