@@ -183,20 +183,26 @@ class Ledger:
                 (INTERRUPTED, RUNNING),
             )
 
-    def begin(self, source: str, user_id: int, username: str, files: list[RunFile]) -> RunRecorder:
+    def begin(
+        self, source: str, user_id: int, username: str, files: list[RunFile], settled: Settled
+    ) -> RunRecorder:
         """A new run (the caller holds the import lock)."""
         self.mark_interrupted()
-        return RunRecorder(self, self.start(source, user_id, username, files))
+        return RunRecorder(self, self.start(source, user_id, username, files, settled))
 
-    def start(self, source: str, user_id: int, username: str, files: list[RunFile]) -> int:
+    def start(
+        self, source: str, user_id: int, username: str, files: list[RunFile], settled: Settled
+    ) -> int:
+        """`settled`: the batches and listens the check pass found in the database already."""
         sql = self.sql
         with self.transaction() as conn:
             row = conn.execute(
                 sql(
-                    "INSERT INTO koito_import_runs (started_at, source, user_id, username, status)"
-                    f" VALUES ({sql.time}, %s, %s, %s, %s) RETURNING id"
+                    "INSERT INTO koito_import_runs"
+                    " (started_at, source, user_id, username, status, batches, duplicates)"
+                    f" VALUES ({sql.time}, %s, %s, %s, %s, %s, %s) RETURNING id"
                 ),
-                (int(time.time()), source, user_id, username, RUNNING),
+                (int(time.time()), source, user_id, username, RUNNING, *settled),
             ).fetchone()
             run_id = int(row[0])
             sql.many(
@@ -322,6 +328,9 @@ class Ledger:
     def run(self, run_id: int) -> Run | None:
         found = self.runs(run_id=run_id)
         return found[0] if found else None
+
+
+Settled = tuple[int, int]  # (batches, listens) a re-import found present while reading
 
 
 class RunRecorder:

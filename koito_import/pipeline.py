@@ -15,7 +15,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +35,7 @@ from koito_import.store.base import BatchWrite, CatalogChanged, Store, StoreErro
 from koito_import.summary import Summary
 
 REPLANS, REPLANS_ONE = 3, 20  # tries of a batch a running Koito overtook (then it is halved)
+COLLECT_EVERY_BATCHES = 20
 IMPORTING = "importing"  # the stage whose progress counts listens rather than input bytes
 
 
@@ -93,8 +94,8 @@ def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
             f"{options.db.display()} is not ready for imports ({current.state}); "
             "a dry run changes nothing, so run `koito-import db upgrade` first"
         )
-    with _target(options) as target, _few_collections():
-        _write(replace(options, db=target), summary, reporter, rehearse_on_server)
+    with _target(options) as target:
+        _write(replace(options, db=target), summary, reporter, current, rehearse_on_server)
     summary.elapsed_s = time.monotonic() - started
     return summary
 
@@ -107,15 +108,33 @@ def _target(options: ImportOptions) -> AbstractContextManager[Database]:
 
 
 def _write(
-    options: ImportOptions, summary: Summary, reporter: Reporter, rehearse_on_server: bool
+    options: ImportOptions,
+    summary: Summary,
+    reporter: Reporter,
+    current: schema.SchemaStatus,
+    rehearse_on_server: bool,
 ) -> None:
     files = None if options.dry_run else input_files(options.paths, options.source)
-    with _checked_input(options, summary, reporter) as spool:
-        if not rehearse_on_server:
-            for action in schema.ensure_ready(options.db):
-                _note(summary, reporter, action)
-        store = open_store(options.db, options.workers, rehearsal=options.dry_run)
-        try:
+    # A database ready already is opened before the input is read, so that a re-import can
+    # drop the batches it finds there while checking (see BatchPlanner.settled).
+    store = (
+        open_store(options.db, options.workers, rehearsal=options.dry_run)
+        if current.current
+        else None
+    )
+    try:
+        planner = _planner(store, options)
+        with (
+            _few_collections() as batch_done,
+            _checked_input(options, summary, reporter, planner, batch_done) as spool,
+        ):
+            if store is None:
+                if not rehearse_on_server:
+                    for action in schema.ensure_ready(options.db):
+                        _note(summary, reporter, action)
+                store = open_store(options.db, options.workers, rehearsal=options.dry_run)
+                planner = _planner(store, options)
+            assert planner is not None
             with store.import_lock(options.wait_s):
                 user = store.user(options.user, options.default_username, options.default_password)
                 summary.user = user.username
@@ -124,10 +143,14 @@ def _write(
                     _note(summary, reporter, summary.created_user)
                 run = None
                 if files is not None:  # a dry run is no run: nothing of it is kept
-                    run = Ledger(store).begin(options.source, user.id, user.username, files)
+                    settled = (summary.batches, summary.duplicates)
+                    run = Ledger(store).begin(
+                        options.source, user.id, user.username, files, settled
+                    )
                     summary.run_id = run.run_id
-                _import_batches(options, store, user.id, summary, reporter, spool, run)
-        finally:
+                _import_batches(planner, user.id, summary, reporter, spool, batch_done, run)
+    finally:
+        if store is not None:
             store.close()
 
 
@@ -143,6 +166,10 @@ def _default_user_warning(username: str, options: ImportOptions) -> str:
     )
 
 
+def _planner(store: Store | None, options: ImportOptions) -> BatchPlanner | None:
+    return None if store is None else BatchPlanner(store, Resolver(store, options.separators))
+
+
 def _note(summary: Summary, reporter: Reporter, text: str) -> None:
     if summary.dry_run:
         text = f"(dry run, not kept) {text}"
@@ -151,27 +178,58 @@ def _note(summary: Summary, reporter: Reporter, text: str) -> None:
 
 
 @contextmanager
-def _few_collections() -> Iterator[None]:
-    """An import allocates millions of small objects and creates no reference cycles worth
-    chasing: the cyclic collector, run every 700 allocations, would cost a third of the
-    parsing. It runs between batches instead (see _import_batches), which bounds memory."""
+def _few_collections() -> Iterator[Callable[[], None]]:
+    """An import allocates millions of small objects and creates no reference cycles (it was
+    measured: collections between batches find nothing), yet Python's cyclic collector runs
+    every 700 allocations and would cost a third of the parsing. It is off during an import;
+    the function yielded, called after every batch, runs a young collection now and then, so
+    that memory stays bounded even if a cycle ever appears."""
     was_enabled = gc.isenabled()
     gc.disable()
+    batches = 0
+
+    def batch_done() -> None:
+        nonlocal batches
+        batches += 1
+        if batches % COLLECT_EVERY_BATCHES == 0:
+            gc.collect(1)
+
     try:
-        yield
+        yield batch_done
     finally:
         if was_enabled:
             gc.enable()
 
 
 @contextmanager
-def _checked_input(options: ImportOptions, summary: Summary, reporter: Reporter) -> Iterator[Spool]:
+def _checked_input(
+    options: ImportOptions,
+    summary: Summary,
+    reporter: Reporter,
+    planner: BatchPlanner | None,
+    batch_done: Callable[[], None],
+) -> Iterator[Spool]:
     """Read and check every item once, before anything is written; the listens to import,
-    grouped into batches, are kept in a Spool for the import stage."""
+    grouped into batches, are kept in a Spool for the import stage. With a `planner`, batches
+    found in the database already are counted and dropped here, for as long as they come:
+    a re-import then reads its input and nothing more."""
     reporter.stage("reading the input")
     counter = ByteCounter(total=input_size(options.paths, options.source))
     builder = BatchBuilder(options.batch_size)
     spool = Spool()
+    settling = planner is not None
+
+    def keep(batch: KeyedBatch) -> None:
+        nonlocal settling
+        if settling and planner is not None and planner.settled(batch):
+            summary.batches += 1
+            summary.duplicates += len(batch.listens)
+        else:
+            settling = False  # the rest is new, as in a growing export imported again
+            spool.append(batch)
+        batch_done()
+        reporter.progress(summary, counter)
+
     try:
         items = read_inputs(options.source, options.paths, counter, options.source_options)
         for item in items:
@@ -183,27 +241,23 @@ def _checked_input(options: ImportOptions, summary: Summary, reporter: Reporter)
             elif not _in_window(item, options):
                 summary.skip("outside --after/--before")
             elif (batch := builder.add(item)) is not None:
-                spool.append(batch)
-                gc.collect(1)
-                reporter.progress(summary, counter)
+                keep(batch)
         if (batch := builder.flush()) is not None:
-            spool.append(batch)
-        reporter.progress(summary, counter)
+            keep(batch)
         yield spool
     finally:
         spool.close()
 
 
 def _import_batches(
-    options: ImportOptions,
-    store: Store,
+    planner: BatchPlanner,
     user_id: int,
     summary: Summary,
     reporter: Reporter,
     spool: Spool,
+    batch_done: Callable[[], None],
     run: RunRecorder | None,
 ) -> None:
-    planner = BatchPlanner(store, Resolver(store, options.separators))
     done = ByteCounter(total=spool.listens)  # listens, from here on
     stop = _Stop()
     previous = _install(stop)
@@ -211,13 +265,11 @@ def _import_batches(
     reporter.progress(summary, done)
     try:
         for batch in spool:
-            for changes, written, size in _plan_and_write(
-                planner, store, batch, user_id, summary, run
-            ):
+            for changes, written, size in _plan_and_write(planner, batch, user_id, summary, run):
                 summary.landed.add(written.listens)
                 _count(summary, changes, written.inserted, size)
             done.done += len(batch.listens)
-            gc.collect(1)
+            batch_done()
             reporter.progress(summary, done)
             if stop.requested:
                 summary.interrupted = True
@@ -235,7 +287,6 @@ def _import_batches(
 
 def _plan_and_write(
     planner: BatchPlanner,
-    store: Store,
     batch: KeyedBatch,
     user_id: int,
     summary: Summary,
@@ -254,7 +305,7 @@ def _plan_and_write(
             return
         record = run and run.batch(size, summary.read, summary.skipped)
         try:
-            written = store.write(changes, record)
+            written = planner.store.write(changes, record)
         except CatalogChanged:
             continue
         yield changes, written, size
@@ -265,7 +316,7 @@ def _plan_and_write(
             "is something else importing into the database?"
         )
     for half in batch.halves():
-        yield from _plan_and_write(planner, store, half, user_id, summary, run)
+        yield from _plan_and_write(planner, half, user_id, summary, run)
 
 
 def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -> None:

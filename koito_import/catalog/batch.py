@@ -7,8 +7,9 @@ so two things also look past the first scrobble of a key: a duration later scrob
 stored on a track that has none, and a cached key whose scrobbles carry an MBID its track,
 release or artists still lack is resolved again, which gives them the MBID.
 
-The warm path (an export imported again) costs little more than reading it: the keys are
-looked up, listens already present are dropped, and a batch with nothing left writes nothing.
+The warm path (an export imported again) costs little more than reading it: while the input
+is checked, each batch's keys are looked up, and a batch whose listens are all present already
+is dropped there (`settled`), without being kept for the import stage.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from dataclasses import dataclass, field
 from koito_import.catalog.resolver import Resolver
 from koito_import.catalog.view import CatalogView
 from koito_import.model import Scrobble
-from koito_import.store.base import BatchWrite, Listen, MbidCoverage, Store
+from koito_import.store.base import BatchWrite, MbidCoverage, Store
+
+# Keys remembered per run (about 150 bytes each); beyond, keys are looked up every batch.
+MAX_KNOWN_KEYS = 500_000
 
 
 @dataclass(slots=True)
@@ -72,7 +76,7 @@ class BatchBuilder:
         """Add one scrobble; return the batch it completes, if it does."""
         b = self._batch
         key = s.lookup_key
-        count = _mbid_count(s)
+        carries = s.recording_mbid or s.release_mbid or s.artist_mbid_map
         index = self._index.get(key)
         if index is None:
             index = self._index[key] = len(b.keys)
@@ -80,14 +84,14 @@ class BatchBuilder:
             b.richest.append(s)
             b.durations.append(s.duration)
             b.carried.append(None)
-            self._mbid_counts.append(count)
+            self._mbid_counts.append(_mbid_count(s) if carries else 0)
         else:
             if not b.durations[index]:
                 b.durations[index] = s.duration
-            if count > self._mbid_counts[index]:  # the first of the richest wins
-                b.richest[index] = s
+            if carries and (count := _mbid_count(s)) > self._mbid_counts[index]:
+                b.richest[index] = s  # the first of the richest wins
                 self._mbid_counts[index] = count
-        if count:
+        if carries:
             carried = b.carried[index] or MbidsCarried()
             carried.recording |= bool(s.recording_mbid)
             carried.release |= bool(s.release_mbid)
@@ -104,12 +108,29 @@ class BatchBuilder:
 
 
 class BatchPlanner:
+    """Plans batches one after the other, remembering the cached keys it has met: an export
+    names each song many times, and one look-up per key and run is enough. (Should Koito
+    delete a remembered track meanwhile, the listen's foreign key fails the batch, which
+    rolls back, and the same command then completes the import.)"""
+
     def __init__(self, store: Store, resolver: Resolver) -> None:
         self.store = store
         self.resolver = resolver
-        # Whether to look for listens already present before writing: it pays while batches
-        # are mostly there already (a re-import), so it stops at the first batch that is not.
-        self.probing = True
+        self._known: dict[str, int] = {}  # lookup key -> track id, read from track_lookup
+
+    def settled(self, batch: KeyedBatch) -> bool:
+        """Whether the batch is in the database already, so that planning it would write
+        nothing: every key cached, no MBID or duration to add, every listen present. Only
+        reads, so a re-import can skip such batches while it checks the input."""
+        track_of = self._cached(batch.keys)
+        if len(track_of) < len(batch.keys) or self._adding_mbids(batch, track_of):
+            return False
+        refs = [track_of[key] for key in batch.keys]
+        timed = {ref for ref, seconds in zip(refs, batch.durations, strict=True) if seconds}
+        if timed and self.store.tracks_without_duration(timed):
+            return False
+        listens = {(refs[i], ts) for i, ts, _ in batch.listens}
+        return len(self.store.present_listens(listens)) == len(listens)
 
     def plan(self, batch: KeyedBatch, user_id: int) -> BatchWrite:
         """The batch's rows; listens found present already are left out."""
@@ -117,30 +138,35 @@ class BatchPlanner:
         # seen when the batch is written (store.concurrent).
         changes = BatchWrite(user_id, mark=self.store.catalog_mark())
         keys = batch.keys
-        track_of = self.store.lookup(keys)
+        track_of = self._cached(keys)
         for key in self._adding_mbids(batch, track_of):
             del track_of[key]
+            self._known.pop(key, None)  # its lookup row is rewritten: read it again next time
         view = CatalogView(changes)
         if len(track_of) < len(keys):
             misses = {k: s for k, s in zip(keys, batch.richest, strict=True) if k not in track_of}
             track_of.update(self.resolver.resolve(view, misses))
         refs = [track_of[key] for key in keys]
         self._give_durations(view, batch, refs)
-
-        listens = batch.listens
-        present = self._present(refs, listens)
-        if present:
-            changes.listens = [
-                Listen(refs[i], ts, c) for i, ts, c in listens if (refs[i], ts) not in present
-            ]
-        else:
-            changes.listens = [Listen(refs[i], ts, c) for i, ts, c in listens]
+        # Plain tuples in Listen's order: a batch holds thousands, and the stores unpack them.
+        changes.listens = [(refs[i], ts, client) for i, ts, client in batch.listens]
         return changes
+
+    def _cached(self, keys: list[str]) -> dict[str, int]:
+        """track_lookup's hits among `keys` (key -> track id)."""
+        known = self._known
+        track_of = {key: known[key] for key in keys if key in known}
+        if len(track_of) < len(keys):
+            found = self.store.lookup([key for key in keys if key not in track_of])
+            track_of.update(found)
+            if len(known) < MAX_KNOWN_KEYS:
+                known.update(found)
+        return track_of
 
     def _give_durations(self, view: CatalogView, batch: KeyedBatch, refs: list[int]) -> None:
         """Durations for tracks that have none; a cached track's is read to know that."""
-        cached = {ref for ref, seconds in zip(refs, batch.durations, strict=True) if seconds}
-        cached = {ref for ref in cached if ref > 0 and view.track_by_id(ref) is None}
+        timed = {ref for ref, seconds in zip(refs, batch.durations, strict=True) if seconds}
+        cached = {ref for ref in timed if ref > 0 and view.track_by_id(ref) is None}
         lacking = self.store.tracks_without_duration(cached) if cached else set()
         for ref, seconds in zip(refs, batch.durations, strict=True):
             if not seconds:
@@ -151,16 +177,6 @@ class BatchPlanner:
             elif ref in lacking:
                 view.changes.track_durations.append((ref, seconds))
                 lacking.discard(ref)
-
-    def _present(
-        self, refs: list[int], listens: list[tuple[int, int, str | None]]
-    ) -> set[tuple[int, int]]:
-        """(track, listened_at) of the batch's listens that are in the database already."""
-        if not self.probing or any(ref < 0 for ref in refs):
-            return set()
-        present = self.store.present_listens({(refs[i], ts) for i, ts, _ in listens})
-        self.probing = 2 * len(present) >= len(listens)
-        return present
 
     def _adding_mbids(self, batch: KeyedBatch, track_of: dict[str, int]) -> list[str]:
         """Cached keys whose scrobbles bring an MBID the cached entities do not have yet."""

@@ -93,7 +93,8 @@ class NewTrack:
 
 
 class Listen(NamedTuple):
-    """A tuple, because a batch holds thousands: the stores read it by position."""
+    """One listen of a BatchWrite. The planner writes plain tuples in this order (a batch
+    holds thousands), so the stores read listens by position."""
 
     track: int  # reference
     listened_at: int  # unix seconds
@@ -122,24 +123,9 @@ class BatchWrite:
     release_mbids: list[tuple[int, str]] = field(default_factory=list)
     track_mbids: list[tuple[int, str]] = field(default_factory=list)
     track_durations: list[tuple[int, int]] = field(default_factory=list)  # set where 0
-    listens: list[Listen] = field(default_factory=list)
+    listens: list[Listen | tuple[int, int, str | None]] = field(default_factory=list)
     lookups: list[LookupRow] = field(default_factory=list)
     mark: CatalogMark | None = None  # what the database held when planning began
-
-    def writes_nothing(self) -> bool:
-        return not (
-            self.listens
-            or self.artists
-            or self.releases
-            or self.tracks
-            or self.artist_releases
-            or self.artist_tracks
-            or self.artist_mbids
-            or self.release_mbids
-            or self.track_mbids
-            or self.track_durations
-            or self.lookups
-        )
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import operator
 import os
 import sqlite3
 import threading
@@ -242,6 +243,7 @@ def _connect(path: str, busy_timeout_s: float) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")  # Koito's mode; a no-op when set
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL
+        conn.executescript(q.TUNING)  # first: temp_store drops temp tables
         conn.executescript(q.TEMP_TABLES)
     except BaseException:
         conn.close()
@@ -312,25 +314,30 @@ def _link_and_fill(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) ->
 def _insert_listens(
     conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap
 ) -> list[tuple[int, int]]:
-    """Insert the listens, keeping any existing (track, listened_at) (the first of a batch
-    wins); return the (track, listened_at) of those that landed."""
+    """Insert the listens, keeping any existing (track, listened_at); return the (track,
+    listened_at) of those that landed. In primary-key order (a stable sort: of two listens of
+    one track and second, the first still wins), so the indexes fill page by page."""
     new = refs.new_tracks
+    rows = [(t if t > 0 else new[~t], ts, client or "") for t, ts, client in batch.listens]
+    rows.sort(key=_primary_key)
     conn.execute("DELETE FROM temp.q_listens")
-    conn.executemany(
-        "INSERT INTO temp.q_listens VALUES (?, ?, ?)",
-        [(t if t > 0 else new[~t], ts, client or "") for t, ts, client in batch.listens],
-    )
+    conn.executemany("INSERT INTO temp.q_listens VALUES (?, ?, ?)", rows)
     return conn.execute(q.INSERT_LISTENS, (batch.user_id,)).fetchall()
 
 
 def _upsert_lookups(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> None:
-    conn.executemany(
-        q.UPSERT_LOOKUPS,
-        [
-            (x.key, refs.artist(x.artist), refs.release(x.release), refs.track(x.track))
-            for x in batch.lookups
-        ],
+    """In key order, for the same reason as the listens (keys are unique in a batch)."""
+    rows = sorted(
+        (x.key, refs.artist(x.artist), refs.release(x.release), refs.track(x.track))
+        for x in batch.lookups
     )
+    before = conn.total_changes
+    conn.executemany(q.INSERT_LOOKUPS, rows)
+    if conn.total_changes - before < len(rows):
+        conn.executemany(q.UPDATE_LOOKUPS, rows)
+
+
+_primary_key = operator.itemgetter(0, 1)
 
 
 def _ids(concatenated: str | None) -> set[int]:
