@@ -300,9 +300,6 @@ def _plan_and_write(
     tries = REPLANS if size > 1 else REPLANS_ONE
     for _ in range(tries):
         changes = planner.plan(batch, user_id)
-        if run is None and changes.writes_nothing():  # a dry run's batch, all there already
-            yield changes, Written([], [], [], []), size
-            return
         record = run and run.batch(size, summary.read, summary.skipped)
         try:
             written = planner.store.write(changes, record)
