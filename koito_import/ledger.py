@@ -116,7 +116,7 @@ def input_files(paths: list[Path], source: str) -> list[RunFile]:
 
 
 class Sql:
-    """The few places the two back ends' SQL differs: placeholders, times, bulk parameters."""
+    """Where the two back ends differ: placeholders, times, how a run's rows are kept."""
 
     def __init__(self, kind: str) -> None:
         self.pg = kind == "postgresql"
@@ -132,6 +132,26 @@ class Sql:
 
     def unix(self, column: str) -> str:
         return f"extract(epoch FROM {column})::bigint" if self.pg else column
+
+    def listens_of(self) -> str:
+        """A run's listens (one %s: the run id) as rows (track_id, listened_at), typed as
+        listens.listened_at is."""
+        if self.pg:
+            return (
+                "SELECT unnest(track_ids) AS track_id,"
+                " to_timestamp(unnest(listened_at)) AS listened_at"
+                " FROM koito_import_run_listens WHERE run_id = %s"
+            )
+        return "SELECT track_id, listened_at FROM koito_import_run_listens WHERE run_id = %s"
+
+    def entities(self, where: str) -> str:
+        """The ledger's (run_id, kind, entity_id) rows that match `where`."""
+        if self.pg:
+            return (
+                "SELECT run_id, kind, unnest(entity_ids) AS entity_id"
+                f" FROM koito_import_run_entities WHERE {where}"
+            )
+        return f"SELECT run_id, kind, entity_id FROM koito_import_run_entities WHERE {where}"
 
     def many(self, conn: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
@@ -193,19 +213,18 @@ class Ledger:
         """Inside the batch's transaction: its new listens and entities, and the run's counts
         (`listens`: how many the batch held, so the rest were duplicates)."""
         sql = self.sql
-        if sql.pg:
+        if sql.pg:  # one row of arrays per batch (and kind)
             if written.listens:
                 tracks, times = zip(*written.listens, strict=True)
                 conn.execute(
-                    "INSERT INTO koito_import_run_listens (run_id, track_id, listened_at)"
-                    " SELECT %s, t, to_timestamp(s)"
-                    " FROM unnest(%s::int[], %s::bigint[]) AS u(t, s)",
+                    "INSERT INTO koito_import_run_listens (run_id, track_ids, listened_at)"
+                    " VALUES (%s, %s::int[], %s::bigint[])",
                     (run_id, list(tracks), list(times)),
                 )
             for kind, ids in self._created(written):
                 conn.execute(
-                    "INSERT INTO koito_import_run_entities (run_id, kind, entity_id)"
-                    " SELECT %s, %s, unnest(%s::int[])",
+                    "INSERT INTO koito_import_run_entities (run_id, kind, entity_ids)"
+                    " VALUES (%s, %s, %s::int[])",
                     (run_id, kind, ids),
                 )
         else:

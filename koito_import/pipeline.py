@@ -1,44 +1,49 @@
 """The import, stage by stage (SPEC §5).
 
-A reader thread streams the input, normalizes it and cuts it into batches, handing them over
-a small bounded queue, so parsing overlaps with the database work of the previous batch.
-The main thread plans each batch (catalog.batch) and writes it in one transaction, so a
-crash at any moment leaves only whole batches behind and the same command completes the job.
+First the whole input is read and checked, once: a file that turns out to be broken halfway
+changes nothing. The check pass groups the listens into batches by lookup key and keeps them
+(koito_import.spool). Then each batch is planned (catalog.batch) and written in one
+transaction, so a crash at any moment leaves only whole batches behind and the same command
+completes the job. One thread does it all: a parser thread beside the database work would
+only fight it for the GIL.
 """
 
 from __future__ import annotations
 
-import queue
+import gc
 import re
 import signal
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from koito_import import schema
-from koito_import.catalog.batch import BatchPlanner
+from koito_import.catalog.batch import BatchBuilder, BatchPlanner, KeyedBatch
 from koito_import.catalog.resolver import Resolver
 from koito_import.dburl import Database
 from koito_import.ledger import COMPLETED, INTERRUPTED, Ledger, RunRecorder, input_files
 from koito_import.model import Scrobble, Skip
 from koito_import.sources import input_size, read_inputs
-from koito_import.sources.base import ByteCounter, Item, SourceOptions
+from koito_import.sources.base import ByteCounter, SourceOptions
+from koito_import.spool import Spool
 from koito_import.store import open_store, sqlite_rehearsal_copy
 from koito_import.store.base import BatchWrite, CatalogChanged, Store, StoreError, Written
 from koito_import.summary import Summary
 
-KEEP_CHECKED_ITEMS = 100_000  # about 50 MB of parsed scrobbles
 REPLANS, REPLANS_ONE = 3, 20  # tries of a batch a running Koito overtook (then it is halved)
+IMPORTING = "importing"  # the stage whose progress counts listens rather than input bytes
 
 
 class Reporter(Protocol):
     def stage(self, name: str) -> None: ...
     def note(self, text: str) -> None: ...
-    def progress(self, summary: Summary, counter: ByteCounter) -> None: ...
+    def progress(self, summary: Summary, counter: ByteCounter) -> None:
+        """While reading, `counter` counts input bytes; while importing, listens."""
+        ...
 
 
 class StrictSkip(Exception):
@@ -88,10 +93,8 @@ def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
             f"{options.db.display()} is not ready for imports ({current.state}); "
             "a dry run changes nothing, so run `koito-import db upgrade` first"
         )
-    reporter.stage("checking input")
-    checked = _check_input(options)
-    with _target(options) as target:
-        _write(replace(options, db=target), summary, reporter, checked, rehearse_on_server)
+    with _target(options) as target, _few_collections():
+        _write(replace(options, db=target), summary, reporter, rehearse_on_server)
     summary.elapsed_s = time.monotonic() - started
     return summary
 
@@ -104,31 +107,28 @@ def _target(options: ImportOptions) -> AbstractContextManager[Database]:
 
 
 def _write(
-    options: ImportOptions,
-    summary: Summary,
-    reporter: Reporter,
-    checked: list[Item] | None,
-    rehearse_on_server: bool,
+    options: ImportOptions, summary: Summary, reporter: Reporter, rehearse_on_server: bool
 ) -> None:
     files = None if options.dry_run else input_files(options.paths, options.source)
-    if not rehearse_on_server:
-        for action in schema.ensure_ready(options.db):
-            _note(summary, reporter, action)
-    store = open_store(options.db, options.workers, rehearsal=options.dry_run)
-    try:
-        with store.import_lock(options.wait_s):
-            user = store.user(options.user, options.default_username, options.default_password)
-            summary.user = user.username
-            if user.created:
-                summary.created_user = _default_user_warning(user.username, options)
-                _note(summary, reporter, summary.created_user)
-            run = None
-            if files is not None:  # a dry run is no run: nothing of it is kept
-                run = Ledger(store).begin(options.source, user.id, user.username, files)
-                summary.run_id = run.run_id
-            _import_batches(options, store, user.id, summary, reporter, checked, run)
-    finally:
-        store.close()
+    with _checked_input(options, summary, reporter) as spool:
+        if not rehearse_on_server:
+            for action in schema.ensure_ready(options.db):
+                _note(summary, reporter, action)
+        store = open_store(options.db, options.workers, rehearsal=options.dry_run)
+        try:
+            with store.import_lock(options.wait_s):
+                user = store.user(options.user, options.default_username, options.default_password)
+                summary.user = user.username
+                if user.created:
+                    summary.created_user = _default_user_warning(user.username, options)
+                    _note(summary, reporter, summary.created_user)
+                run = None
+                if files is not None:  # a dry run is no run: nothing of it is kept
+                    run = Ledger(store).begin(options.source, user.id, user.username, files)
+                    summary.run_id = run.run_id
+                _import_batches(options, store, user.id, summary, reporter, spool, run)
+        finally:
+            store.close()
 
 
 def _default_user_warning(username: str, options: ImportOptions) -> str:
@@ -150,19 +150,48 @@ def _note(summary: Summary, reporter: Reporter, text: str) -> None:
     reporter.note(text)
 
 
-def _check_input(options: ImportOptions) -> list[Item] | None:
-    """Read everything once before writing: a file that turns out to be broken halfway must
-    not leave half of itself in the database. Small inputs are kept, so they are not parsed
-    twice; large ones are read again while importing."""
-    kept: list[Item] | None = []
-    for item in read_inputs(options.source, options.paths, ByteCounter(), options.source_options):
-        if isinstance(item, Skip) and options.strict:
-            raise StrictSkip(f"{item.where}: {item.reason} (--strict)")
-        if kept is not None:
-            kept.append(item)
-            if len(kept) > KEEP_CHECKED_ITEMS:
-                kept = None
-    return kept
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """An import allocates millions of small objects and creates no reference cycles worth
+    chasing: the cyclic collector, run every 700 allocations, would cost a third of the
+    parsing. It runs between batches instead (see _import_batches), which bounds memory."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextmanager
+def _checked_input(options: ImportOptions, summary: Summary, reporter: Reporter) -> Iterator[Spool]:
+    """Read and check every item once, before anything is written; the listens to import,
+    grouped into batches, are kept in a Spool for the import stage."""
+    reporter.stage("reading the input")
+    counter = ByteCounter(total=input_size(options.paths, options.source))
+    builder = BatchBuilder(options.batch_size)
+    spool = Spool()
+    try:
+        items = read_inputs(options.source, options.paths, counter, options.source_options)
+        for item in items:
+            summary.read += 1
+            if isinstance(item, Skip):
+                if options.strict:
+                    raise StrictSkip(f"{item.where}: {item.reason} (--strict)")
+                summary.skip(item.reason)
+            elif not _in_window(item, options):
+                summary.skip("outside --after/--before")
+            elif (batch := builder.add(item)) is not None:
+                spool.append(batch)
+                gc.collect(1)
+                reporter.progress(summary, counter)
+        if (batch := builder.flush()) is not None:
+            spool.append(batch)
+        reporter.progress(summary, counter)
+        yield spool
+    finally:
+        spool.close()
 
 
 def _import_batches(
@@ -171,22 +200,25 @@ def _import_batches(
     user_id: int,
     summary: Summary,
     reporter: Reporter,
-    checked: list[Item] | None,
+    spool: Spool,
     run: RunRecorder | None,
 ) -> None:
     planner = BatchPlanner(store, Resolver(store, options.separators))
-    counter = ByteCounter(total=input_size(options.paths, options.source))
+    done = ByteCounter(total=spool.listens)  # listens, from here on
     stop = _Stop()
     previous = _install(stop)
-    reporter.stage("importing")
+    reporter.stage(IMPORTING)
+    reporter.progress(summary, done)
     try:
-        for batch in _batches(options, counter, summary, checked):
+        for batch in spool:
             for changes, written, size in _plan_and_write(
                 planner, store, batch, user_id, summary, run
             ):
                 summary.landed.add(written.listens)
                 _count(summary, changes, written.inserted, size)
-            reporter.progress(summary, counter)
+            done.done += len(batch.listens)
+            gc.collect(1)
+            reporter.progress(summary, done)
             if stop.requested:
                 summary.interrupted = True
                 break
@@ -204,7 +236,7 @@ def _import_batches(
 def _plan_and_write(
     planner: BatchPlanner,
     store: Store,
-    batch: list[Scrobble],
+    batch: KeyedBatch,
     user_id: int,
     summary: Summary,
     run: RunRecorder | None,
@@ -213,24 +245,27 @@ def _plan_and_write(
     running Koito created meanwhile an entity the batch creates (store.concurrent), the batch
     is planned again; after a few tries it is split in two, so a busy Koito cannot starve it
     (a batch of one listen plans in milliseconds)."""
-    tries = REPLANS if len(batch) > 1 else REPLANS_ONE
+    size = len(batch.listens)
+    tries = REPLANS if size > 1 else REPLANS_ONE
     for _ in range(tries):
         changes = planner.plan(batch, user_id)
-        record = run and run.batch(len(batch), summary.read, summary.skipped)
+        if run is None and changes.writes_nothing():  # a dry run's batch, all there already
+            yield changes, Written([], [], [], []), size
+            return
+        record = run and run.batch(size, summary.read, summary.skipped)
         try:
             written = store.write(changes, record)
         except CatalogChanged:
             continue
-        yield changes, written, len(batch)
+        yield changes, written, size
         return
-    if len(batch) == 1:
+    if size == 1:
         raise StoreError(
             f"the catalogue kept changing under one listen ({tries} tries): "
             "is something else importing into the database?"
         )
-    half = len(batch) // 2
-    yield from _plan_and_write(planner, store, batch[:half], user_id, summary, run)
-    yield from _plan_and_write(planner, store, batch[half:], user_id, summary, run)
+    for half in batch.halves():
+        yield from _plan_and_write(planner, store, half, user_id, summary, run)
 
 
 def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -> None:
@@ -240,66 +275,6 @@ def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -
     summary.artists_created += len(changes.artists)
     summary.releases_created += len(changes.releases)
     summary.tracks_created += len(changes.tracks)
-
-
-def _batches(
-    options: ImportOptions, counter: ByteCounter, summary: Summary, checked: list[Item] | None
-) -> Iterator[list[Scrobble]]:
-    """Batches from a reader thread; an input error there is raised here."""
-    handoff: queue.Queue[list[Scrobble] | BaseException | None] = queue.Queue(maxsize=2)
-    abandoned = threading.Event()
-
-    def hand_over(item: list[Scrobble] | BaseException | None) -> bool:
-        while not abandoned.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for batch in _read_batches(options, counter, summary, checked):
-                if not hand_over(batch):
-                    return
-            hand_over(None)
-        except BaseException as exc:  # handed to the main thread, which reports it
-            hand_over(exc)
-
-    thread = threading.Thread(target=produce, name="reader", daemon=True)
-    thread.start()
-    try:
-        while (got := handoff.get()) is not None:
-            if isinstance(got, BaseException):
-                raise got
-            yield got
-    finally:
-        abandoned.set()
-        thread.join()
-
-
-def _read_batches(
-    options: ImportOptions, counter: ByteCounter, summary: Summary, checked: list[Item] | None
-) -> Iterator[list[Scrobble]]:
-    if checked is None:
-        items = read_inputs(options.source, options.paths, counter, options.source_options)
-    else:
-        items, counter.done = iter(checked), counter.total
-    batch: list[Scrobble] = []
-    for item in items:
-        summary.read += 1
-        if isinstance(item, Skip):
-            summary.skip(item.reason)
-        elif not _in_window(item, options):
-            summary.skip("outside --after/--before")
-        else:
-            batch.append(item)
-            if len(batch) >= options.batch_size:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
 
 
 def _in_window(s: Scrobble, options: ImportOptions) -> bool:

@@ -15,6 +15,7 @@ import pytest
 
 from koito_import import schema
 from koito_import.dburl import Database
+from koito_import.sources.base import InputError
 from koito_import.store import open_store
 from tests.conftest import FIXTURES, DatabaseFactory
 from tests.support import CLI, catalog, cli, db_arg, import_files, value
@@ -148,3 +149,32 @@ def _write_export(path: Path, count: int) -> Path:
         )
     path.write_text(json.dumps({"maloja": {"export_time": 1}, "scrobbles": scrobbles}))
     return path
+
+
+def test_an_input_of_more_than_100000_items_is_imported_whole_or_not_at_all(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Past 100,000 items an input is no longer kept in memory between the check and the
+    import: every listen still lands, and a file broken at its very end still writes nothing."""
+    total = 100_050
+
+    def export(path: Path, start: int) -> Path:
+        scrobbles = [
+            {
+                "time": start + 60 * i,
+                "track": {"artists": [f"A{i % 7}"], "title": f"T{i % 13}", "album": None},
+            }
+            for i in range(total)
+        ]
+        path.write_text(json.dumps({"scrobbles": scrobbles}))
+        return path
+
+    whole = import_files(sqlite_db, "maloja", export(tmp_path / "big.json", 1_600_000_000))
+    assert (whole.read, whole.skipped, whole.inserted) == (total, 0, total)
+    assert value(sqlite_db, "SELECT count(*) FROM listens") == total
+
+    later = export(tmp_path / "later.json", 1_700_000_000)
+    later.write_text(later.read_text()[:-30])  # cut inside the last item
+    with pytest.raises(InputError, match=f"after item #{total - 1}"):
+        import_files(sqlite_db, "maloja", later)
+    assert value(sqlite_db, "SELECT count(*) FROM listens") == total

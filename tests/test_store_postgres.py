@@ -393,3 +393,10 @@ def test_a_look_up_connection_that_cannot_open_fails_at_once_in_one_line(
     finally:
         store.close()
     assert _connections(ready_db, role) == 0
+
+
+def test_a_failure_under_the_lock_is_not_hidden_by_the_unlock(store: PostgresStore) -> None:
+    """The server going away fails the import and then the unlock: the user hears of the first."""
+    with pytest.raises(StoreError, match="the import's own failure"), store.import_lock(0):
+        store._locker.close()  # the lock's connection is gone, as after a server restart
+        raise StoreError("the import's own failure")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from koito_import.model import Alias
 
@@ -92,8 +92,9 @@ class NewTrack:
     duration: int = 0
 
 
-@dataclass(slots=True)
-class Listen:
+class Listen(NamedTuple):
+    """A tuple, because a batch holds thousands: the stores read it by position."""
+
     track: int  # reference
     listened_at: int  # unix seconds
     client: str | None
@@ -124,6 +125,21 @@ class BatchWrite:
     listens: list[Listen] = field(default_factory=list)
     lookups: list[LookupRow] = field(default_factory=list)
     mark: CatalogMark | None = None  # what the database held when planning began
+
+    def writes_nothing(self) -> bool:
+        return not (
+            self.listens
+            or self.artists
+            or self.releases
+            or self.tracks
+            or self.artist_releases
+            or self.artist_tracks
+            or self.artist_mbids
+            or self.release_mbids
+            or self.track_mbids
+            or self.track_durations
+            or self.lookups
+        )
 
 
 @dataclass(slots=True)
@@ -192,6 +208,14 @@ class Store(Protocol):
 
     def mbid_coverage(self, track_ids: Collection[int]) -> dict[int, MbidCoverage]:
         """For each track: its MBID, its release's, and its artists'."""
+        ...
+
+    def tracks_without_duration(self, track_ids: Collection[int]) -> set[int]:
+        """Those of `track_ids` whose duration is still 0."""
+        ...
+
+    def present_listens(self, listens: Collection[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Those (track id, listened_at) pairs that are in `listens` already (any user)."""
         ...
 
     def fetch_artists(self, names: Collection[str], mbids: Collection[str]) -> list[ArtistRow]:

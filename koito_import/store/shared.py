@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -79,8 +79,11 @@ def import_lock(
         time.sleep(min(0.1, left))
     try:
         yield
-    finally:
-        unlock()
+    except BaseException:
+        with suppress(Exception):  # the failure that got here says more than the unlock's
+            unlock()
+        raise
+    unlock()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ CREATE TEMP TABLE IF NOT EXISTS q_keys (v TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS q_mbids (v TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS q_pairs (title TEXT, ref INTEGER, PRIMARY KEY (title, ref));
 CREATE TEMP TABLE IF NOT EXISTS q_listens (track_id INTEGER, listened_at INTEGER, client TEXT);
+CREATE TEMP TABLE IF NOT EXISTS q_present (track_id INTEGER, ts INTEGER, PRIMARY KEY (track_id, ts))
+    WITHOUT ROWID;
 """
 
 # CROSS JOIN pins the (small) temp table as the outer loop, so each key is one index probe.
@@ -18,6 +20,15 @@ LEFT JOIN artist_tracks at ON at.track_id = t.id
 LEFT JOIN artists a ON a.id = at.artist_id
 WHERE t.id IN (SELECT CAST(v AS INTEGER) FROM temp.q_keys)
 GROUP BY t.id
+"""
+
+WITHOUT_DURATION = """
+SELECT t.id FROM temp.q_keys q CROSS JOIN tracks t ON t.id = CAST(q.v AS INTEGER)
+WHERE t.duration = 0
+"""
+PRESENT_LISTENS = """
+SELECT l.track_id, l.listened_at FROM temp.q_present q
+CROSS JOIN listens l ON l.track_id = q.track_id AND l.listened_at = q.ts
 """
 
 ARTIST_IDS = """
@@ -70,6 +81,20 @@ SELECT t.id, t.musicbrainz_id,
        (SELECT group_concat(artist_id) FROM artist_tracks WHERE track_id = t.id),
        t.duration
 FROM tracks t WHERE t.id IN ({TRACK_IDS}) ORDER BY t.id
+"""
+
+# New rows get ids from max(id) + 1, as SQLite itself would, taken under the write lock
+# (none of these tables is AUTOINCREMENT), so each table is one statement per batch.
+MAX_ID = "SELECT max(id) FROM {table}"
+INSERT_ARTISTS = "INSERT INTO artists (id, musicbrainz_id, image, image_source) VALUES (?, ?, ?, ?)"
+INSERT_RELEASES = """
+INSERT INTO releases (id, musicbrainz_id, various_artists, image, image_source)
+VALUES (?, ?, ?, ?, ?)
+"""
+INSERT_TRACKS = "INSERT INTO tracks (id, musicbrainz_id, duration, release_id) VALUES (?, ?, ?, ?)"
+# OR IGNORE: an export may list the same alias twice; the first (primary-first) wins.
+INSERT_ALIASES = """
+INSERT OR IGNORE INTO {table} ({fk}, alias, source, is_primary) VALUES (?, ?, ?, ?)
 """
 
 INSERT_ARTIST_RELEASES = """
