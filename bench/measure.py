@@ -1,5 +1,5 @@
-"""One import in a child process: its wall time, its own peak RSS (from os.wait4) and its
-JSON summary."""
+"""One command in a child process: its wall time, its own peak RSS (from os.wait4), and for
+an import its JSON summary."""
 
 from __future__ import annotations
 
@@ -49,17 +49,24 @@ class RunResult:
 def run_import(source: Input, db_url: str, timeout_s: float, extra: list[str]) -> RunResult:
     """One import in a child process: wall time, its peak RSS, and its JSON summary."""
     cmd = [str(CLI), source.fmt, *map(str, source.files), "--db", db_url, "--json", "--quiet"]
+    return run_command([*cmd, *extra], timeout_s)
+
+
+def run_command(cmd: list[str], timeout_s: float) -> RunResult:
+    """`cmd` in a child process: wall time, peak RSS, and the JSON object it prints last."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "rusage"
-        stdout, stderr = _launch([*cmd, *extra], report, Path(tmp), timeout_s)
+        stdout, stderr = _launch(cmd, report, Path(tmp), timeout_s)
         if not report.exists():
             return RunResult(0.0, 0.0, -1, {}, f"killed after {timeout_s:g} s")
         maxrss_kib, code, wall = report.read_text().split()
     result = RunResult(float(wall), int(maxrss_kib) / 1024, int(code), {})
-    try:
-        result.summary = orjson.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else {}
-    except orjson.JSONDecodeError:
-        result.error = "no JSON summary on stdout"
+    last = stdout.strip().splitlines()[-1] if stdout.strip() else b""
+    if last.startswith(b"{"):
+        try:
+            result.summary = orjson.loads(last)
+        except orjson.JSONDecodeError:
+            result.error = "no JSON summary on stdout"
     if result.exit_code != 0:
         result.error = _last_said(stderr) or f"exit status {result.exit_code}"
     return result

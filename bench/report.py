@@ -1,100 +1,65 @@
-"""The benchmark's results: the floors table, the imports table, and the same as JSON."""
+"""The benchmark's results: one row per bar (figure, pass or miss, floor), and the same as
+JSON."""
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
 from rich.table import Table
 
-from bench.floors import Floors
-from bench.inputs import Input
-from bench.measure import RunResult
-
-CREATED = ("artists_created", "releases_created", "tracks_created")
+from bench.bars import Outcome
 
 
-@dataclass(slots=True)
-class Row:
-    source: Input
-    backend: str
-    run: str
-    result: RunResult
-    floor_s: float
-    problem: str
-
-
-def imports_table(rows: list[Row]) -> Table:
-    table = Table(title="koito-import benchmark", title_justify="left")
-    for name in ("shape", "format", "backend", "run", "wall s", "tool s", "listens/s"):
-        table.add_column(name, justify="right" if name.endswith("s") else "left")
-    for name in ("peak RSS MB", "inserted", "artists", "releases", "tracks", "floor s", "× floor"):
-        table.add_column(name, justify="right")
-    table.add_column("check")
-    for row in rows:
-        table.add_row(*_import_cells(row))
+def bars_table(outcomes: list[Outcome], repeat: int) -> Table:
+    table = Table(
+        title=f"koito-import against the bars of SPEC §7 (best of {repeat} runs; median beside)",
+        title_justify="left",
+    )
+    for name in ("bar", "best s", "median s", "peak MB", "limit", "", "floor s", "× floor"):
+        table.add_column(name, justify="left" if name in ("bar", "limit", "") else "right")
+    table.add_column("floor is")
+    for o in outcomes:
+        table.add_row(*_cells(o))
     return table
 
 
-def _import_cells(row: Row) -> list[str]:
-    summary, result = row.result.summary, row.result
+def _cells(o: Outcome) -> list[str]:
+    best, floor = o.best, o.floor_s
+    limit = f"≤ {o.bar.limit_s:g} s" + (f", ≤ {o.bar.limit_mb:g} MB" if o.bar.limit_mb else "")
+    verdict = "[green]pass" if o.passed else "[red]miss"
+    if o.problem:
+        verdict = f"[red]WRONG: {o.problem}"
     return [
-        row.source.shape.name,
-        row.source.fmt,
-        row.backend,
-        row.run,
-        f"{result.wall_s:.2f}",
-        f"{summary['elapsed_s']:.2f}" if "elapsed_s" in summary else "-",
-        f"{row.source.listens / result.wall_s:,.0f}",
-        f"{result.peak_rss_mb:.0f}",
-        *(f"{summary.get(k, '-'):,}" if k in summary else "-" for k in ("inserted", *CREATED)),
-        f"{row.floor_s:.2f}",
-        f"{result.wall_s / row.floor_s:.1f}" if row.floor_s else "-",
-        "[green]ok" if not row.problem else f"[red]WARNING {row.problem}",
+        o.bar.name,
+        f"{best.wall_s:.2f}" if best else "-",
+        f"{o.median_s:.2f}" if o.median_s is not None else "-",
+        f"{o.peak_mb:.0f}",
+        limit,
+        verdict,
+        f"{floor:.2f}" if floor is not None else "-",
+        f"{best.wall_s / floor:.1f}" if best and floor else "-",
+        o.floor_says,
     ]
 
 
-def floors_table(floors: list[tuple[Input, Floors]]) -> Table:
-    table = Table(title="floors (same run)", title_justify="left")
-    for name in ("shape", "format", "items", "MB", "parse orjson s", "parse ijson s"):
-        table.add_column(name, justify="left" if name in ("shape", "format") else "right")
-    table.add_column("PG COPY s", justify="right")
-    table.add_column("SQLite insert s", justify="right")
-    for source, floor in floors:
-        table.add_row(
-            source.shape.name,
-            source.fmt,
-            f"{source.rows:,}",
-            f"{source.bytes / 1e6:.0f}",
-            f"{floor.parse_orjson_s:.2f}",
-            f"{floor.parse_ijson_s:.2f}",
-            *(
-                f"{floor.write_s[b]:.2f}" if b in floor.write_s else "-"
-                for b in ("postgresql", "sqlite")
-            ),
-        )
-    return table
-
-
-def results_json(rows: list[Row], floors: list[tuple[Input, Floors]]) -> dict[str, Any]:
+def results_json(outcomes: list[Outcome], repeat: int) -> dict[str, Any]:
     return {
-        "rows": [_row_json(row) for row in rows],
-        "floors": [
-            {"shape": s.shape.name, "format": s.fmt, **dataclasses.asdict(f)} for s, f in floors
+        "repeat": repeat,
+        "bars": [
+            {
+                "bar": o.bar.name,
+                "limit_s": o.bar.limit_s,
+                "limit_mb": o.bar.limit_mb,
+                "runs_s": [round(r.wall_s, 3) for r in o.runs],
+                "best_s": round(o.best.wall_s, 3) if o.best else None,
+                "median_s": round(o.median_s, 3) if o.median_s is not None else None,
+                "peak_rss_mb": round(o.peak_mb, 1),
+                "floor_s": round(o.floor_s, 3) if o.floor_s is not None else None,
+                "floor": o.floor_says,
+                "passed": o.passed,
+                "problem": o.problem,
+                "summaries": [r.summary for r in o.runs],
+            }
+            for o in outcomes
         ],
-    }
-
-
-def _row_json(row: Row) -> dict[str, Any]:
-    return {
-        "shape": row.source.shape.name,
-        "format": row.source.fmt,
-        "backend": row.backend,
-        "run": row.run,
-        "wall_s": round(row.result.wall_s, 3),
-        "peak_rss_mb": round(row.result.peak_rss_mb, 1),
-        "floor_s": round(row.floor_s, 3),
-        "summary": row.result.summary,
-        "problem": row.problem,
     }

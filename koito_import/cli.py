@@ -1,4 +1,8 @@
-"""The command line: parse options, call the library, print what happened."""
+"""The command line: parse options, call the library, print what happened.
+
+Start-up is part of every run (cron, `--help`): the readers, the pipeline and the database
+drivers are imported inside the commands that use them, not here.
+"""
 
 import inspect
 import os
@@ -23,7 +27,7 @@ from koito_import.ledger import list_runs
 from koito_import.pipeline import ImportOptions, StrictSkip, run_import
 from koito_import.progress import PlainReporter, QuietReporter, RichReporter
 from koito_import.runs_view import runs_table, undo_table, when
-from koito_import.sources import SOURCES, group_by_source
+from koito_import.sources import group_by_source
 from koito_import.sources.base import InputError, SourceOptions
 from koito_import.store.base import LOOKUP_CHUNK, LockHeld, StoreError
 from koito_import.summary import Summary
@@ -45,13 +49,19 @@ app = typer.Typer(
     help="Import listening history into Koito's database, fast and without duplicates.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="Koito's schema: see where a database stands, or bring it up to date.")
+db_app = typer.Typer(
+    help="Koito's schema: see where a database stands, or bring it up to date.",
+    rich_markup_mode=None,
+)
 app.add_typer(db_app, name="db")
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
+# One command per source (koito_import.sources.SOURCES, which a test keeps in step), plus auto.
 SOURCE_HELP = {
     "maloja": "Maloja's export JSON (scrobbles or list form).",
     "spotify": "Spotify streaming history: Streaming_History_Audio_*.json, the export zip, or "
@@ -157,6 +167,7 @@ RERUN = "run the same command again to finish"
 
 
 def _run(source: str, *, debug: bool = False, **kwargs: Any) -> None:
+
     try:
         options = _options(source, **kwargs)
         for one in _by_source(options):
@@ -257,9 +268,9 @@ def _import(
         out.print(_summary_table(summary))
         if out.is_terminal:
             _landed_report(options, summary)
-    if summary.created_user and not summary.dry_run and not as_json:
-        # Plainly, and even with --quiet: Koito is open to anyone who knows the default.
-        (err if quiet else out).print(f"[bold]koito-import: {escape(summary.created_user)}[/]")
+    if summary.created_user and not (summary.dry_run or quiet or as_json):
+        # Plainly, last: Koito is open to anyone who knows the default (--json: in `notes`).
+        out.print(f"[bold]koito-import: {escape(summary.created_user)}[/]", soft_wrap=True)
     return summary
 
 
@@ -285,7 +296,9 @@ def _reporter(quiet: bool) -> QuietReporter:
     return PlainReporter()
 
 
-def _summary_table(summary: Summary) -> Table:
+def _summary_table(summary: "Summary") -> "Table":
+    from rich.table import Table
+
     title = "Dry run: nothing written" if summary.dry_run else "Import summary"
     if summary.interrupted:
         title += " (interrupted: stopped after the last whole batch)"
@@ -310,7 +323,7 @@ def _summary_table(summary: Summary) -> Table:
     return table
 
 
-for _source in (*SOURCES, "auto"):
+for _source in SOURCE_HELP:
     _register(_source)
 
 
@@ -363,16 +376,6 @@ def undo_command(
         out.print(undo_table(result))
 
 
-def _inbox_options(
-    folder: Annotated[
-        Path | None,
-        typer.Argument(help="The folder to empty (default: $KOITO_CONFIG_DIR/import)."),
-    ] = None,
-    **_: Any,
-) -> None:
-    """Only the signature is used: the inbox takes a folder and every import option."""
-
-
 def inbox_command(folder: Path | None = None, *, debug: bool = False, **kw: Any) -> None:
     """Import each file of Koito's import folder as a run; move it to import_complete/."""
     folder = folder or inbox.default_folder()
@@ -420,8 +423,17 @@ def _announce(outcome: inbox.Outcome, quiet: bool, as_json: bool) -> None:
 
 
 def _register_inbox() -> None:
+    """The inbox takes a folder, then every option of the import commands."""
+    folder = inspect.Parameter(
+        "folder",
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        default=None,
+        annotation=Annotated[
+            Path | None,
+            typer.Argument(help="The folder to empty (default: $KOITO_CONFIG_DIR/import)."),
+        ],
+    )
     shared = inspect.signature(_shared_options).parameters
-    folder = inspect.signature(_inbox_options).parameters["folder"]
     params = [folder, *(p for name, p in shared.items() if name != "paths")]
     inbox_command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     app.command("inbox")(inbox_command)

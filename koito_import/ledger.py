@@ -116,7 +116,7 @@ def input_files(paths: list[Path], source: str) -> list[RunFile]:
 
 
 class Sql:
-    """The few places the two back ends' SQL differs: placeholders, times, bulk parameters."""
+    """Where the two back ends differ: placeholders, times, how a run's rows are kept."""
 
     def __init__(self, kind: str) -> None:
         self.pg = kind == "postgresql"
@@ -132,6 +132,26 @@ class Sql:
 
     def unix(self, column: str) -> str:
         return f"extract(epoch FROM {column})::bigint" if self.pg else column
+
+    def listens_of(self) -> str:
+        """A run's listens (one %s: the run id) as rows (track_id, listened_at), typed as
+        listens.listened_at is."""
+        if self.pg:
+            return (
+                "SELECT unnest(track_ids) AS track_id,"
+                " to_timestamp(unnest(listened_at)) AS listened_at"
+                " FROM koito_import_run_listens WHERE run_id = %s"
+            )
+        return "SELECT track_id, listened_at FROM koito_import_run_listens WHERE run_id = %s"
+
+    def entities(self, where: str) -> str:
+        """The ledger's (run_id, kind, entity_id) rows that match `where`."""
+        if self.pg:
+            return (
+                "SELECT run_id, kind, unnest(entity_ids) AS entity_id"
+                f" FROM koito_import_run_entities WHERE {where}"
+            )
+        return f"SELECT run_id, kind, entity_id FROM koito_import_run_entities WHERE {where}"
 
     def many(self, conn: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
@@ -163,20 +183,26 @@ class Ledger:
                 (INTERRUPTED, RUNNING),
             )
 
-    def begin(self, source: str, user_id: int, username: str, files: list[RunFile]) -> RunRecorder:
+    def begin(
+        self, source: str, user_id: int, username: str, files: list[RunFile], settled: Settled
+    ) -> RunRecorder:
         """A new run (the caller holds the import lock)."""
         self.mark_interrupted()
-        return RunRecorder(self, self.start(source, user_id, username, files))
+        return RunRecorder(self, self.start(source, user_id, username, files, settled))
 
-    def start(self, source: str, user_id: int, username: str, files: list[RunFile]) -> int:
+    def start(
+        self, source: str, user_id: int, username: str, files: list[RunFile], settled: Settled
+    ) -> int:
+        """`settled`: the batches and listens the check pass found in the database already."""
         sql = self.sql
         with self.transaction() as conn:
             row = conn.execute(
                 sql(
-                    "INSERT INTO koito_import_runs (started_at, source, user_id, username, status)"
-                    f" VALUES ({sql.time}, %s, %s, %s, %s) RETURNING id"
+                    "INSERT INTO koito_import_runs"
+                    " (started_at, source, user_id, username, status, batches, duplicates)"
+                    f" VALUES ({sql.time}, %s, %s, %s, %s, %s, %s) RETURNING id"
                 ),
-                (int(time.time()), source, user_id, username, RUNNING),
+                (int(time.time()), source, user_id, username, RUNNING, *settled),
             ).fetchone()
             run_id = int(row[0])
             sql.many(
@@ -193,19 +219,18 @@ class Ledger:
         """Inside the batch's transaction: its new listens and entities, and the run's counts
         (`listens`: how many the batch held, so the rest were duplicates)."""
         sql = self.sql
-        if sql.pg:
+        if sql.pg:  # one row of arrays per batch (and kind)
             if written.listens:
                 tracks, times = zip(*written.listens, strict=True)
                 conn.execute(
-                    "INSERT INTO koito_import_run_listens (run_id, track_id, listened_at)"
-                    " SELECT %s, t, to_timestamp(s)"
-                    " FROM unnest(%s::int[], %s::bigint[]) AS u(t, s)",
+                    "INSERT INTO koito_import_run_listens (run_id, track_ids, listened_at)"
+                    " VALUES (%s, %s::int[], %s::bigint[])",
                     (run_id, list(tracks), list(times)),
                 )
             for kind, ids in self._created(written):
                 conn.execute(
-                    "INSERT INTO koito_import_run_entities (run_id, kind, entity_id)"
-                    " SELECT %s, %s, unnest(%s::int[])",
+                    "INSERT INTO koito_import_run_entities (run_id, kind, entity_ids)"
+                    " VALUES (%s, %s, %s::int[])",
                     (run_id, kind, ids),
                 )
         else:
@@ -303,6 +328,9 @@ class Ledger:
     def run(self, run_id: int) -> Run | None:
         found = self.runs(run_id=run_id)
         return found[0] if found else None
+
+
+Settled = tuple[int, int]  # (batches, listens) a re-import found present while reading
 
 
 class RunRecorder:

@@ -1,44 +1,50 @@
 """The import, stage by stage (SPEC §5).
 
-A reader thread streams the input, normalizes it and cuts it into batches, handing them over
-a small bounded queue, so parsing overlaps with the database work of the previous batch.
-The main thread plans each batch (catalog.batch) and writes it in one transaction, so a
-crash at any moment leaves only whole batches behind and the same command completes the job.
+First the whole input is read and checked, once: a file that turns out to be broken halfway
+changes nothing. The check pass groups the listens into batches by lookup key and keeps them
+(koito_import.spool). Then each batch is planned (catalog.batch) and written in one
+transaction, so a crash at any moment leaves only whole batches behind and the same command
+completes the job. One thread does it all: a parser thread beside the database work would
+only fight it for the GIL.
 """
 
 from __future__ import annotations
 
-import queue
+import gc
 import re
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from koito_import import schema
-from koito_import.catalog.batch import BatchPlanner
+from koito_import.catalog.batch import BatchBuilder, BatchPlanner, KeyedBatch
 from koito_import.catalog.resolver import Resolver
 from koito_import.dburl import Database
 from koito_import.ledger import COMPLETED, INTERRUPTED, Ledger, RunRecorder, input_files
 from koito_import.model import Scrobble, Skip
 from koito_import.sources import input_size, read_inputs
-from koito_import.sources.base import ByteCounter, Item, SourceOptions
+from koito_import.sources.base import ByteCounter, SourceOptions
+from koito_import.spool import Spool
 from koito_import.store import open_store, sqlite_rehearsal_copy
 from koito_import.store.base import BatchWrite, CatalogChanged, Store, StoreError, Written
 from koito_import.summary import Summary
 
-KEEP_CHECKED_ITEMS = 100_000  # about 50 MB of parsed scrobbles
-MAX_REPLANS = 20  # a batch planned again because a running Koito created what it creates
+REPLANS, REPLANS_ONE = 3, 20  # tries of a batch a running Koito overtook (then it is halved)
+COLLECT_EVERY_BATCHES = 20
+IMPORTING = "importing"  # the stage whose progress counts listens rather than input bytes
 
 
 class Reporter(Protocol):
     def stage(self, name: str) -> None: ...
     def note(self, text: str) -> None: ...
-    def progress(self, summary: Summary, counter: ByteCounter) -> None: ...
+    def progress(self, summary: Summary, counter: ByteCounter) -> None:
+        """While reading, `counter` counts input bytes; while importing, listens."""
+        ...
 
 
 class StrictSkip(Exception):
@@ -88,10 +94,8 @@ def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
             f"{options.db.display()} is not ready for imports ({current.state}); "
             "a dry run changes nothing, so run `koito-import db upgrade` first"
         )
-    reporter.stage("checking input")
-    checked = _check_input(options)
     with _target(options) as target:
-        _write(replace(options, db=target), summary, reporter, checked, rehearse_on_server)
+        _write(replace(options, db=target), summary, reporter, current, rehearse_on_server)
     summary.elapsed_s = time.monotonic() - started
     return summary
 
@@ -107,28 +111,47 @@ def _write(
     options: ImportOptions,
     summary: Summary,
     reporter: Reporter,
-    checked: list[Item] | None,
+    current: schema.SchemaStatus,
     rehearse_on_server: bool,
 ) -> None:
     files = None if options.dry_run else input_files(options.paths, options.source)
-    if not rehearse_on_server:
-        for action in schema.ensure_ready(options.db):
-            _note(summary, reporter, action)
-    store = open_store(options.db, options.workers, rehearsal=options.dry_run)
+    # A database ready already is opened before the input is read, so that a re-import can
+    # drop the batches it finds there while checking (see BatchPlanner.settled).
+    store = (
+        open_store(options.db, options.workers, rehearsal=options.dry_run)
+        if current.current
+        else None
+    )
     try:
-        with store.import_lock(options.wait_s):
-            user = store.user(options.user, options.default_username, options.default_password)
-            summary.user = user.username
-            if user.created:
-                summary.created_user = _default_user_warning(user.username, options)
-                _note(summary, reporter, summary.created_user)
-            run = None
-            if files is not None:  # a dry run is no run: nothing of it is kept
-                run = Ledger(store).begin(options.source, user.id, user.username, files)
-                summary.run_id = run.run_id
-            _import_batches(options, store, user.id, summary, reporter, checked, run)
+        planner = _planner(store, options)
+        with (
+            _few_collections() as batch_done,
+            _checked_input(options, summary, reporter, planner, batch_done) as spool,
+        ):
+            if store is None:
+                if not rehearse_on_server:
+                    for action in schema.ensure_ready(options.db):
+                        _note(summary, reporter, action)
+                store = open_store(options.db, options.workers, rehearsal=options.dry_run)
+                planner = _planner(store, options)
+            assert planner is not None
+            with store.import_lock(options.wait_s):
+                user = store.user(options.user, options.default_username, options.default_password)
+                summary.user = user.username
+                if user.created:
+                    summary.created_user = _default_user_warning(user.username, options)
+                    _note(summary, reporter, summary.created_user)
+                run = None
+                if files is not None:  # a dry run is no run: nothing of it is kept
+                    settled = (summary.batches, summary.duplicates)
+                    run = Ledger(store).begin(
+                        options.source, user.id, user.username, files, settled
+                    )
+                    summary.run_id = run.run_id
+                _import_batches(planner, user.id, summary, reporter, spool, batch_done, run)
     finally:
-        store.close()
+        if store is not None:
+            store.close()
 
 
 def _default_user_warning(username: str, options: ImportOptions) -> str:
@@ -143,6 +166,10 @@ def _default_user_warning(username: str, options: ImportOptions) -> str:
     )
 
 
+def _planner(store: Store | None, options: ImportOptions) -> BatchPlanner | None:
+    return None if store is None else BatchPlanner(store, Resolver(store, options.separators))
+
+
 def _note(summary: Summary, reporter: Reporter, text: str) -> None:
     if summary.dry_run:
         text = f"(dry run, not kept) {text}"
@@ -150,41 +177,100 @@ def _note(summary: Summary, reporter: Reporter, text: str) -> None:
     reporter.note(text)
 
 
-def _check_input(options: ImportOptions) -> list[Item] | None:
-    """Read everything once before writing: a file that turns out to be broken halfway must
-    not leave half of itself in the database. Small inputs are kept, so they are not parsed
-    twice; large ones are read again while importing."""
-    kept: list[Item] | None = []
-    for item in read_inputs(options.source, options.paths, ByteCounter(), options.source_options):
-        if isinstance(item, Skip) and options.strict:
-            raise StrictSkip(f"{item.where}: {item.reason} (--strict)")
-        if kept is not None:
-            kept.append(item)
-            if len(kept) > KEEP_CHECKED_ITEMS:
-                kept = None
-    return kept
+@contextmanager
+def _few_collections() -> Iterator[Callable[[], None]]:
+    """An import allocates millions of small objects and creates no reference cycles (it was
+    measured: collections between batches find nothing), yet Python's cyclic collector runs
+    every 700 allocations and would cost a third of the parsing. It is off during an import;
+    the function yielded, called after every batch, runs a young collection now and then, so
+    that memory stays bounded even if a cycle ever appears."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    batches = 0
+
+    def batch_done() -> None:
+        nonlocal batches
+        batches += 1
+        if batches % COLLECT_EVERY_BATCHES == 0:
+            gc.collect(1)
+
+    try:
+        yield batch_done
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@contextmanager
+def _checked_input(
+    options: ImportOptions,
+    summary: Summary,
+    reporter: Reporter,
+    planner: BatchPlanner | None,
+    batch_done: Callable[[], None],
+) -> Iterator[Spool]:
+    """Read and check every item once, before anything is written; the listens to import,
+    grouped into batches, are kept in a Spool for the import stage. With a `planner`, batches
+    found in the database already are counted and dropped here, for as long as they come:
+    a re-import then reads its input and nothing more."""
+    reporter.stage("reading the input")
+    counter = ByteCounter(total=input_size(options.paths, options.source))
+    builder = BatchBuilder(options.batch_size)
+    spool = Spool()
+    settling = planner is not None
+
+    def keep(batch: KeyedBatch) -> None:
+        nonlocal settling
+        if settling and planner is not None and planner.settled(batch):
+            summary.batches += 1
+            summary.duplicates += len(batch.listens)
+        else:
+            settling = False  # the rest is new, as in a growing export imported again
+            spool.append(batch)
+        batch_done()
+        reporter.progress(summary, counter)
+
+    try:
+        items = read_inputs(options.source, options.paths, counter, options.source_options)
+        for item in items:
+            summary.read += 1
+            if isinstance(item, Skip):
+                if options.strict:
+                    raise StrictSkip(f"{item.where}: {item.reason} (--strict)")
+                summary.skip(item.reason)
+            elif not _in_window(item, options):
+                summary.skip("outside --after/--before")
+            elif (batch := builder.add(item)) is not None:
+                keep(batch)
+        if (batch := builder.flush()) is not None:
+            keep(batch)
+        yield spool
+    finally:
+        spool.close()
 
 
 def _import_batches(
-    options: ImportOptions,
-    store: Store,
+    planner: BatchPlanner,
     user_id: int,
     summary: Summary,
     reporter: Reporter,
-    checked: list[Item] | None,
+    spool: Spool,
+    batch_done: Callable[[], None],
     run: RunRecorder | None,
 ) -> None:
-    planner = BatchPlanner(store, Resolver(store, options.separators))
-    counter = ByteCounter(total=input_size(options.paths, options.source))
+    done = ByteCounter(total=spool.listens)  # listens, from here on
     stop = _Stop()
     previous = _install(stop)
-    reporter.stage("importing")
+    reporter.stage(IMPORTING)
+    reporter.progress(summary, done)
     try:
-        for batch in _batches(options, counter, summary, checked):
-            changes, written = _plan_and_write(planner, store, batch, user_id, summary, run)
-            summary.landed.add(written.listens)
-            _count(summary, changes, written.inserted, len(batch))
-            reporter.progress(summary, counter)
+        for batch in spool:
+            for changes, written, size in _plan_and_write(planner, batch, user_id, summary, run):
+                summary.landed.add(written.listens)
+                _count(summary, changes, written.inserted, size)
+            done.done += len(batch.listens)
+            batch_done()
+            reporter.progress(summary, done)
             if stop.requested:
                 summary.interrupted = True
                 break
@@ -201,25 +287,36 @@ def _import_batches(
 
 def _plan_and_write(
     planner: BatchPlanner,
-    store: Store,
-    batch: list[Scrobble],
+    batch: KeyedBatch,
     user_id: int,
     summary: Summary,
     run: RunRecorder | None,
-) -> tuple[BatchWrite, Written]:
-    """Plan and write one batch; plan it again when a running Koito created meanwhile an
-    entity the batch was about to create (store.concurrent), so nothing exists twice."""
-    for _ in range(MAX_REPLANS):
+) -> Iterator[tuple[BatchWrite, Written, int]]:
+    """Plan and write one batch: (changes, written, listens) for each part written. When a
+    running Koito created meanwhile an entity the batch creates (store.concurrent), the batch
+    is planned again; after a few tries it is split in two, so a busy Koito cannot starve it
+    (a batch of one listen plans in milliseconds)."""
+    size = len(batch.listens)
+    tries = REPLANS if size > 1 else REPLANS_ONE
+    for _ in range(tries):
         changes = planner.plan(batch, user_id)
-        record = run and run.batch(len(batch), summary.read, summary.skipped)
+        if run is None and changes.writes_nothing():  # a dry run's batch, all there already
+            yield changes, Written([], [], [], []), size
+            return
+        record = run and run.batch(size, summary.read, summary.skipped)
         try:
-            return changes, store.write(changes, record)
+            written = planner.store.write(changes, record)
         except CatalogChanged:
             continue
-    raise StoreError(
-        f"the catalogue kept changing under this batch ({MAX_REPLANS} tries): "
-        "is something else importing into the database?"
-    )
+        yield changes, written, size
+        return
+    if size == 1:
+        raise StoreError(
+            f"the catalogue kept changing under one listen ({tries} tries): "
+            "is something else importing into the database?"
+        )
+    for half in batch.halves():
+        yield from _plan_and_write(planner, half, user_id, summary, run)
 
 
 def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -> None:
@@ -229,66 +326,6 @@ def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -
     summary.artists_created += len(changes.artists)
     summary.releases_created += len(changes.releases)
     summary.tracks_created += len(changes.tracks)
-
-
-def _batches(
-    options: ImportOptions, counter: ByteCounter, summary: Summary, checked: list[Item] | None
-) -> Iterator[list[Scrobble]]:
-    """Batches from a reader thread; an input error there is raised here."""
-    handoff: queue.Queue[list[Scrobble] | BaseException | None] = queue.Queue(maxsize=2)
-    abandoned = threading.Event()
-
-    def hand_over(item: list[Scrobble] | BaseException | None) -> bool:
-        while not abandoned.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for batch in _read_batches(options, counter, summary, checked):
-                if not hand_over(batch):
-                    return
-            hand_over(None)
-        except BaseException as exc:  # handed to the main thread, which reports it
-            hand_over(exc)
-
-    thread = threading.Thread(target=produce, name="reader", daemon=True)
-    thread.start()
-    try:
-        while (got := handoff.get()) is not None:
-            if isinstance(got, BaseException):
-                raise got
-            yield got
-    finally:
-        abandoned.set()
-        thread.join()
-
-
-def _read_batches(
-    options: ImportOptions, counter: ByteCounter, summary: Summary, checked: list[Item] | None
-) -> Iterator[list[Scrobble]]:
-    if checked is None:
-        items = read_inputs(options.source, options.paths, counter, options.source_options)
-    else:
-        items, counter.done = iter(checked), counter.total
-    batch: list[Scrobble] = []
-    for item in items:
-        summary.read += 1
-        if isinstance(item, Skip):
-            summary.skip(item.reason)
-        elif not _in_window(item, options):
-            summary.skip("outside --after/--before")
-        else:
-            batch.append(item)
-            if len(batch) >= options.batch_size:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
 
 
 def _in_window(s: Scrobble, options: ImportOptions) -> bool:

@@ -61,13 +61,13 @@ def runs_table(runs: list[Run], database: str, width: int) -> Table:
 
 def undo_table(result: Undone) -> Table:
     run = result.run
-    about = f"run {run.id} ({run.source}, {files(run)}, {when(run.started_at)} UTC)"
-    title = f"Dry run: undoing {about} would remove" if result.dry_run else f"Undone: {about}"
+    title = "Dry run: undo would remove (nothing changed)" if result.dry_run else "Undone"
     table = Table(title=title, show_header=False)
+    table.add_row("run", f"{run.id}: {run.source}, {files(run)}, {when(run.started_at)} UTC")
     table.add_row("listens removed", f"{result.listens_removed:,}")
     for kind in ("tracks", "releases", "artists"):
         removed = getattr(result, f"{kind}_removed")
         kept = getattr(result, f"{kind}_kept")
-        note = f"({kept:,} kept: still in use)" if kept else ""
-        table.add_row(f"{kind} removed", f"{removed:,}", note)
+        note = f" ({kept:,} kept: still in use)" if kept else ""
+        table.add_row(f"{kind} removed", f"{removed:,}{note}")
     return table

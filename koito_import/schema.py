@@ -3,28 +3,28 @@
 The migrations live in the top-level `migrations/` directory, shipped in the package as
 `koito_import.migrations`. Every revision checks the real database before acting, so running
 them on an existing Koito database creates only what is missing.
+
+Looking is plain SQL on the back end's own driver: Alembic and SQLAlchemy (half a second of
+imports) load only when a migration must actually run, and psycopg only for PostgreSQL.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
-
-import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.pool import NullPool
+from typing import TYPE_CHECKING, Any, Literal
 
 from koito_import.dburl import Database
 from koito_import.store.base import StoreError
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 VERSION_TABLE = "koito_import_alembic_version"
 KOITO_TABLES = frozenset(
@@ -79,11 +79,7 @@ class SchemaStatus:
     @property
     def current(self) -> bool:
         """Ready, with everything the newest revision creates: nothing to upgrade."""
-        return (
-            self.state == "ready"
-            and self.has_ledger
-            and self.revision == _script().get_current_head()
-        )
+        return self.state == "ready" and self.has_ledger and self.revision == head()
 
     def describe(self) -> str:
         goose = f"goose version {self.goose_version}" if self.goose_version is not None else ""
@@ -116,9 +112,26 @@ def migrations_dir() -> Path:
     return installed if (installed / "env.py").is_file() else here.parent / "migrations"
 
 
+_REVISION_LINE = re.compile(r"""^(down_revision|revision) = (?:["']([^"']+)["']|None)$""", re.M)
+
+
 @cache
-def _script() -> ScriptDirectory:
-    return ScriptDirectory(str(migrations_dir()))
+def revisions() -> tuple[str, ...]:
+    """koito-import's revisions, oldest first, read from the scripts' own `revision` and
+    `down_revision` lines without importing Alembic (a test checks Alembic sees the same)."""
+    child_of: dict[str | None, str] = {}
+    for script in (migrations_dir() / "versions").glob("*.py"):
+        fields = dict(_REVISION_LINE.findall(script.read_text()))
+        if fields.get("revision"):
+            child_of[fields.get("down_revision") or None] = fields["revision"]
+    chain = [child_of[None]]
+    while chain[-1] in child_of:
+        chain.append(child_of[chain[-1]])
+    return tuple(chain)
+
+
+def head() -> str:
+    return revisions()[-1]
 
 
 def status(db: Database) -> SchemaStatus:
@@ -126,8 +139,8 @@ def status(db: Database) -> SchemaStatus:
         if not db.path.parent.is_dir():
             raise SchemaError(f"{db.display()}: directory {db.path.parent} does not exist")
         return SchemaStatus(db.display(), "missing", None, None, False)
-    with _connect(db, write=False) as conn:
-        return _inspect(conn, db)
+    with _look(db) as query:
+        return _inspect(query, db)
 
 
 def upgrade(db: Database) -> list[str]:
@@ -136,11 +149,18 @@ def upgrade(db: Database) -> list[str]:
         before = status(db)
         _refuse_unusable(before)
         _prepare_sqlite_file(db)
+    from alembic import command
+    from alembic.config import Config
+
     with _connect(db, write=True) as conn:
         if db.kind == "postgresql":
             # Two imports starting at once on an empty database must not both create it.
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('koito_import.schema'))")
-        before = _inspect(conn, db)  # inside the transaction that will do the work
+
+        def query(sql: str) -> list[Any]:
+            return list(conn.exec_driver_sql(sql).fetchall())
+
+        before = _inspect(query, db)  # inside the transaction that will do the work
         _refuse_unusable(before)
         if before.current:
             return ["nothing to do"]
@@ -152,7 +172,7 @@ def upgrade(db: Database) -> list[str]:
         config.set_main_option("script_location", str(migrations_dir()))
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
-        after = _inspect(conn, db)
+        after = _inspect(query, db)
     return _actions(before, after, db.kind)
 
 
@@ -192,18 +212,33 @@ def _refuse_unusable(current: SchemaStatus) -> None:
         raise SchemaError(f"{current.database}: {current.problem}")
 
 
-def _inspect(conn: sa.Connection, db: Database) -> SchemaStatus:
-    inspector = sa.inspect(conn)
-    tables = {t for t in inspector.get_table_names() if not t.startswith("sqlite_")}
-    tables |= set(inspector.get_view_names())
-    revision = MigrationContext.configure(
-        conn, opts={"version_table": VERSION_TABLE}
-    ).get_current_revision()
+Query = Callable[[str], list[Any]]
+
+# The tables and views of the database's default schema (what SQLAlchemy's inspector lists).
+TABLES_SQL = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+    " AND name NOT LIKE 'sqlite~_%' ESCAPE '~'",
+    "postgresql": "SELECT c.relname FROM pg_class c"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v')",
+}
+LOOKUP_COLUMNS_SQL = {
+    "sqlite": "SELECT name FROM pragma_table_info('track_lookup')",
+    "postgresql": "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+    " AND c.relname = 'track_lookup' AND a.attnum > 0 AND NOT a.attisdropped",
+}
+
+
+def _inspect(query: Query, db: Database) -> SchemaStatus:
+    tables = {row[0] for row in query(TABLES_SQL[db.kind])}
+    revision = None
+    if VERSION_TABLE in tables:
+        recorded = query(f"SELECT version_num FROM {VERSION_TABLE}")
+        revision = recorded[0][0] if recorded else None
     goose = None
     if "goose_db_version" in tables:
-        goose = conn.exec_driver_sql(
-            "SELECT max(version_id) FROM goose_db_version WHERE is_applied"
-        ).scalar()
+        goose = query("SELECT max(version_id) FROM goose_db_version WHERE is_applied")[0][0]
     has_lookup = "track_lookup" in tables
     status = SchemaStatus(
         db.display(), "empty", revision, goose, has_lookup, has_ledger=tables >= LEDGER_TABLES
@@ -211,11 +246,11 @@ def _inspect(conn: sa.Connection, db: Database) -> SchemaStatus:
     others = tables - KOITO_TABLES - KOITO_VIEWS - LEDGER_TABLES - {VERSION_TABLE}
     if tables >= KOITO_TABLES:  # tables of forks or plugins beside Koito's are fine
         status.state = "ready" if has_lookup else "koito"
-        status.problem = _koito_problem(inspector, status, db.kind)
+        status.problem = _koito_problem(query, status, db.kind)
     elif others or tables & KOITO_TABLES:
         status.state = "foreign"
         status.problem = _foreign_problem(tables, others)
-    if revision is not None and revision not in {s.revision for s in _script().walk_revisions()}:
+    if revision is not None and revision not in revisions():
         status.problem = (
             f"it was upgraded by a newer koito-import (revision {revision}):"
             " install that version of koito-import"
@@ -237,14 +272,14 @@ def _foreign_problem(tables: set[str], others: set[str]) -> str:
     )
 
 
-def _koito_problem(inspector: sa.Inspector, status: SchemaStatus, kind: str) -> str | None:
+def _koito_problem(query: Query, status: SchemaStatus, kind: str) -> str | None:
     if status.goose_version is not None and status.goose_version < MIN_GOOSE[kind]:
         return (
             f"Koito's schema is too old (goose version {status.goose_version});"
             " start a current Koito once so it upgrades its database, then retry"
         )
     if status.has_lookup:
-        columns = {c["name"] for c in inspector.get_columns("track_lookup")}
+        columns = {row[0] for row in query(LOOKUP_COLUMNS_SQL[kind])}
         if not columns >= LOOKUP_COLUMNS:
             return (
                 "it has a track_lookup table koito-import did not create (columns: "
@@ -280,8 +315,36 @@ def _switch_to_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
 
 
 @contextmanager
+def _look(db: Database) -> Iterator[Query]:
+    """Read-only queries in one transaction on the back end's own driver; errors become one
+    line naming the database."""
+    if db.kind == "postgresql":
+        import psycopg
+
+        try:
+            with psycopg.connect(db.url, connect_timeout=10) as conn:
+                yield lambda sql: conn.execute(sql).fetchall()
+                conn.rollback()
+        except psycopg.Error as exc:
+            raise SchemaError(f"{db.display()}: {_one_line(exc)}") from None
+        return
+    try:
+        conn = sqlite3.connect(db.path, timeout=30, isolation_level=None)
+        try:
+            conn.execute("BEGIN")
+            yield lambda sql: conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise SchemaError(f"{db.display()}: {_one_line(exc)}") from None
+
+
+@contextmanager
 def _connect(db: Database, *, write: bool) -> Iterator[sa.Connection]:
-    """One connection in one transaction, committed on success; errors become one line."""
+    """One SQLAlchemy connection in one transaction, committed on success (for Alembic);
+    errors become one line."""
+    import sqlalchemy as sa
+
     engine = _engine(db, write=write)
     try:
         with engine.begin() as conn:
@@ -297,6 +360,9 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _engine(db: Database, *, write: bool) -> sa.Engine:
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
     if db.kind == "postgresql":
         return sa.create_engine(
             db.sqlalchemy_url, poolclass=NullPool, connect_args={"connect_timeout": 10}

@@ -21,7 +21,25 @@ from typing import Any
 from koito_import.dburl import Database
 from koito_import.ledger import UNDONE, Ledger, Run, Sql, iso, ledger_of
 
-KINDS = ("track", "release", "artist")  # the order they can go in
+TABLES = {"track": "tracks", "release": "releases", "artist": "artists"}
+
+# Koito's PostgreSQL schema has no index that finds the artist links of a track or a release:
+# each track or release deleted costs its cascade (and Koito's orphan-release trigger) a scan
+# of the whole link table, minutes for a library-sized run. A large undo makes those indexes
+# inside its own transaction and drops them before it commits: no one else ever sees them
+# (Koito's writes to the link tables wait for the few seconds the undo takes), and Koito's
+# schema is exactly as it was, whether the undo commits, rolls back or dies.
+LARGE_UNDO = 1000  # entities that may go
+CREATE_INDEXES = """
+CREATE INDEX koito_import_undo_artist_tracks ON artist_tracks (track_id);
+CREATE INDEX koito_import_undo_artist_releases ON artist_releases (release_id);
+"""
+DROP_INDEXES = "DROP INDEX koito_import_undo_artist_tracks, koito_import_undo_artist_releases"
+# Ledger rows of this run (the second %s) or of runs undone before, of one kind (the first).
+MINE_OR_UNDONE = (
+    "kind = %s AND (run_id = %s"
+    " OR run_id IN (SELECT id FROM koito_import_runs WHERE status = 'undone'))"
+)
 
 
 class UndoProblem(Exception):
@@ -111,52 +129,42 @@ class _Undo:
         """Run a DELETE ... RETURNING and count its rows."""
         return len(self.conn.execute(self.sql(statement), params).fetchall())
 
-    def _candidates(self, kind: str) -> str:
-        """The entities of `kind` this undo may remove: the run's own, and those an earlier
-        undo kept. (Two %s: kind, run id.)"""
-        return (
-            "SELECT entity_id FROM koito_import_run_entities WHERE kind = %s AND (run_id = %s"
-            " OR run_id IN (SELECT id FROM koito_import_runs WHERE status = 'undone'))"
-        )
+    @property
+    def candidates(self) -> str:
+        """The ids of the entities of one kind this undo may remove: the run's own, and those
+        an earlier undo kept. (Two %s: kind, run id.)"""
+        return f"SELECT entity_id FROM ({self.sql.entities(MINE_OR_UNDONE)}) c"
 
     def apply(self) -> None:
         run = self.run_id
-        if self.sql.pg:
-            self._lock_candidates()
+        indexed = self.sql.pg and self._prepare_postgresql()
         self.result.listens_removed = self._remove_listens()
         self.result.tracks_removed = self._count(
-            f"DELETE FROM tracks WHERE id IN ({self._candidates('track')})"
+            f"DELETE FROM tracks WHERE id IN ({self.candidates})"
             " AND NOT EXISTS (SELECT 1 FROM listens l WHERE l.track_id = tracks.id)"
             " RETURNING id",
             "track",
             run,
         )
         self.result.releases_removed = self._count(
-            f"DELETE FROM releases WHERE id IN ({self._candidates('release')})"
+            f"DELETE FROM releases WHERE id IN ({self.candidates})"
             " AND NOT EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = releases.id)"
             " RETURNING id",
             "release",
             run,
         )
         self.result.artists_removed = self._remove_artists()
-        for kind, table in (("track", "tracks"), ("release", "releases"), ("artist", "artists")):
-            # The run's entities that stay, then the ledger forgets those that are gone.
+        if indexed:
+            self.conn.execute(DROP_INDEXES)
+        for kind, table in TABLES.items():
             kept = self._one(
-                "SELECT count(*) FROM koito_import_run_entities e"
-                f" JOIN {table} x ON x.id = e.entity_id WHERE e.run_id = %s AND e.kind = %s",
+                f"SELECT count(*) FROM ({self.sql.entities('run_id = %s AND kind = %s')}) e"
+                f" JOIN {table} x ON x.id = e.entity_id",
                 run,
                 kind,
             )
             setattr(self.result, f"{kind}s_kept", kept)
-            self.conn.execute(
-                self.sql(
-                    "DELETE FROM koito_import_run_entities WHERE kind = %s AND (run_id = %s"
-                    " OR run_id IN (SELECT id FROM koito_import_runs WHERE status = 'undone'))"
-                    f" AND NOT EXISTS (SELECT 1 FROM {table} x"
-                    " WHERE x.id = koito_import_run_entities.entity_id)"
-                ),
-                (kind, run),
-            )
+            self._forget_removed(kind, table)
         self.conn.execute(
             self.sql("DELETE FROM koito_import_run_listens WHERE run_id = %s"), (run,)
         )
@@ -168,27 +176,51 @@ class _Undo:
             (UNDONE, int(time.time()), run, UNDONE),
         )
 
-    def _lock_candidates(self) -> None:
-        """PostgreSQL: hold the rows that may go, so a listen or track Koito adds meanwhile
-        either lands first (and keeps them) or waits until this transaction ends."""
-        for kind, table in (("artist", "artists"), ("release", "releases"), ("track", "tracks")):
+    def _forget_removed(self, kind: str, table: str) -> None:
+        """The ledger forgets the entities that are gone; it keeps those that stay."""
+        exists = f"EXISTS (SELECT 1 FROM {table} x WHERE x.id = "
+        if self.sql.pg:
             self.conn.execute(
-                f"SELECT 1 FROM {table} WHERE id IN ({self._candidates(kind)})"
-                " ORDER BY id FOR UPDATE",
+                "UPDATE koito_import_run_entities SET entity_ids = ARRAY(SELECT i"
+                f" FROM unnest(entity_ids) AS i WHERE {exists}i)) WHERE {MINE_OR_UNDONE}",
                 (kind, self.run_id),
             )
+            self.conn.execute("DELETE FROM koito_import_run_entities WHERE entity_ids = '{}'")
+        else:
+            self.conn.execute(
+                self.sql(
+                    f"DELETE FROM koito_import_run_entities WHERE {MINE_OR_UNDONE}"
+                    f" AND NOT {exists}koito_import_run_entities.entity_id)"
+                ),
+                (kind, self.run_id),
+            )
+
+    def _prepare_postgresql(self) -> bool:
+        """Hold the rows that may go, so a listen or track Koito adds meanwhile either lands
+        first (and keeps them) or waits until this transaction ends. Return whether the
+        look-up indexes for a large undo were made (see CREATE_INDEXES)."""
+        held = 0
+        for kind, table in reversed(TABLES.items()):
+            held += len(
+                self.conn.execute(
+                    f"SELECT 1 FROM {table} WHERE id IN ({self.candidates}) ORDER BY id FOR UPDATE",
+                    (kind, self.run_id),
+                ).fetchall()
+            )
+        if held < LARGE_UNDO:
+            return False
+        self.conn.execute(CREATE_INDEXES)
+        return True
 
     def _remove_listens(self) -> int:
         if self.sql.pg:
             return self._count(
-                "DELETE FROM listens l USING koito_import_run_listens r"
-                " WHERE r.run_id = %s AND l.track_id = r.track_id"
-                " AND l.listened_at = r.listened_at RETURNING 1",
+                f"DELETE FROM listens l USING ({self.sql.listens_of()}) r"
+                " WHERE l.track_id = r.track_id AND l.listened_at = r.listened_at RETURNING 1",
                 self.run_id,
             )
         return self._count(
-            "DELETE FROM listens WHERE (track_id, listened_at) IN"
-            " (SELECT track_id, listened_at FROM koito_import_run_listens WHERE run_id = %s)"
+            f"DELETE FROM listens WHERE (track_id, listened_at) IN ({self.sql.listens_of()})"
             " RETURNING 1",
             self.run_id,
         )
@@ -197,7 +229,7 @@ class _Undo:
         """Artists no track credits any more, except one for each release that stays and
         would otherwise be left without artists."""
         unused = (
-            f"SELECT a.id FROM artists a WHERE a.id IN ({self._candidates('artist')})"
+            f"SELECT a.id FROM artists a WHERE a.id IN ({self.candidates})"
             " AND NOT EXISTS (SELECT 1 FROM artist_tracks x WHERE x.artist_id = a.id)"
         )
         links = self.conn.execute(

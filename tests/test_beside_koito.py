@@ -9,7 +9,7 @@ from conftest import FIXTURES
 from support import import_files, rows
 
 from koito_import.catalog.artist_names import compile_separators
-from koito_import.catalog.batch import BatchPlanner
+from koito_import.catalog.batch import BatchBuilder, BatchPlanner, KeyedBatch
 from koito_import.catalog.resolver import Resolver
 from koito_import.dburl import Database
 from koito_import.model import Scrobble
@@ -19,6 +19,16 @@ from koito_import.store.base import CatalogChanged
 NEW = Scrobble(
     artist="Live Artist", track="Live Song", listened_at=1_700_000_000, release="Live Album"
 )
+
+
+def keyed(*scrobbles: Scrobble) -> KeyedBatch:
+    """The scrobbles as the pipeline hands them to the planner: one batch, grouped by key."""
+    builder = BatchBuilder(len(scrobbles) + 1)
+    for s in scrobbles:
+        builder.add(s)
+    batch = builder.flush()
+    assert batch is not None
+    return batch
 
 
 def koito_creates_artist(db: Database, name: str) -> None:
@@ -46,7 +56,7 @@ def test_a_batch_koito_overtook_is_planned_again(any_db: Database) -> None:
     try:
         user_id = store.user(None, "admin", "changeme").id
         planner = BatchPlanner(store, Resolver(store, compile_separators(None)))
-        stale = planner.plan([NEW], user_id)
+        stale = planner.plan(keyed(NEW), user_id)
         assert [a.aliases[0].alias for a in stale.artists] == ["Live Artist"]
 
         koito_creates_artist(any_db, "Live Artist")
@@ -54,7 +64,7 @@ def test_a_batch_koito_overtook_is_planned_again(any_db: Database) -> None:
             store.write(stale, None)
         assert rows(any_db, "SELECT count(*) FROM listens")[0][0] == listens_before
 
-        fresh = planner.plan([NEW], user_id)
+        fresh = planner.plan(keyed(NEW), user_id)
         assert fresh.artists == []  # Koito's artist is found now
         assert store.write(fresh, None).inserted == 1
     finally:
@@ -69,7 +79,7 @@ def test_entities_koito_created_under_other_names_do_not_stop_a_batch(any_db: Da
     try:
         user_id = store.user(None, "admin", "changeme").id
         planner = BatchPlanner(store, Resolver(store, compile_separators(None)))
-        changes = planner.plan([NEW], user_id)
+        changes = planner.plan(keyed(NEW), user_id)
         koito_creates_artist(any_db, "Somebody Else")
         assert store.write(changes, None).inserted == 1
     finally:

@@ -493,10 +493,14 @@ def test_landed_artists_by_id_or_from_all_links(
     assert landed_report(filled, landed, top=100) == by_id
 
 
-def test_default_user_warning(any_db: Database, tmp_path: Path) -> None:
+def test_default_user_warning(fresh_db: Any, backend: str, tmp_path: Path) -> None:
     files = library(tmp_path)
-    done = cli("maloja", files["maloja"], "--json", db=any_db)
-    notes = json.loads(done.stdout)["notes"]
+    as_json = cli("maloja", files["maloja"], "--json", db=fresh_db(backend))
+    notes = json.loads(as_json.stdout)["notes"]
     assert any("'admin' with Koito's default password 'changeme'" in n for n in notes)
-    quiet = cli("lastfm", files["lastfm"], "--quiet", db=any_db)
-    assert "change that password" not in quiet.stderr  # not created this time
+    db = fresh_db(backend)
+    plain = cli("maloja", files["maloja"], db=db)
+    last = " ".join(plain.stdout.strip().splitlines()[-2:])
+    assert "Koito's default password 'changeme': change that password in Koito" in last
+    again = cli("lastfm", files["lastfm"], db=db)
+    assert "change that password" not in again.stdout + again.stderr  # not created this time

@@ -32,21 +32,24 @@ from koito_server import KoitoServer
 
 from koito_import.compare.snapshot import Snapshot, load
 from koito_import.dburl import Database, parse_database
+from koito_import.sources.maloja import to_scrobble
 
 LIVE_EPOCH = 1_104_537_600  # 2005-01-01: before every generated history
 
 
 def live_songs(path: Path, count: int) -> list[dict[str, Any]]:
+    """The first scrobbles of a Maloja export as ListenBrainz track metadata, crediting the
+    artists as the Maloja import does (the "main • feature" entries split)."""
     data = json.loads(path.read_text())
     songs = []
     for item in data["scrobbles"][:count]:
-        track = item["track"]
+        s = to_scrobble(item)
         songs.append(
             {
-                "artist_name": track["artists"][0],
-                "track_name": track["title"],
-                "release_name": (track.get("album") or {}).get("albumtitle") or "",
-                "additional_info": {"artist_names": track["artists"]},
+                "artist_name": s.artist,
+                "track_name": s.track,
+                "release_name": s.release,
+                "additional_info": {"artist_names": s.artist_names},
             }
         )
     return songs

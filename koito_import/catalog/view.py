@@ -69,6 +69,10 @@ class CatalogView:
     def track_with_mbid(self, mbid: str | None) -> TrackRow | None:
         return self._track_by_mbid.get(mbid) if mbid else None
 
+    def track_by_id(self, ref: int) -> TrackRow | None:
+        """A track this batch fetched or created."""
+        return self._track_by_id.get(ref)
+
     # -- changes --
 
     def create_artist(self, new: NewArtist) -> ArtistRow:
@@ -136,15 +140,6 @@ class CatalogView:
             updates.append((row.id, mbid))
         else:
             new[-row.id - 1].mbid = mbid
-
-    def give_duration_to(self, ref: int, seconds: int) -> None:
-        """Like give_track_duration, for a track this batch may know only by reference (a
-        cache hit): the store then sets the duration only where it is still 0."""
-        track = self._track_by_id.get(ref)
-        if track is not None:
-            self.give_track_duration(track, seconds)
-        elif seconds > 0:
-            self.changes.track_durations.append((ref, seconds))
 
     def give_track_duration(self, track: TrackRow, seconds: int) -> None:
         if track.duration == 0 and seconds > 0:

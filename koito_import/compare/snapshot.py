@@ -59,7 +59,7 @@ class Track:
 @dataclass(slots=True)
 class Listen:
     track: int
-    listened_at: int  # unix seconds
+    listened_at: int  # unix seconds (a PostgreSQL time's fraction of a second is cut off)
     client: str | None
     user: str
 
@@ -91,7 +91,8 @@ QUERIES = {
 LISTENS = {
     "sqlite": "SELECT track_id, listened_at, client, user_id FROM listens",
     "postgresql": (
-        "SELECT track_id, extract(epoch FROM listened_at)::bigint, client, user_id FROM listens"
+        "SELECT track_id, floor(extract(epoch FROM listened_at))::bigint, client, user_id"
+        " FROM listens"
     ),
 }
 

@@ -48,7 +48,10 @@ def clean_text(value: Any) -> str | None:
     """A usable name, or None: not text, or blank. NULs go (Postgres text rejects them),
     lone surrogates become U+FFFD (they cannot be encoded). Names are kept whole however long
     (sources.names skips a listen naming something Koito's tables cannot hold)."""
-    if not isinstance(value, str):
+    if type(value) is str:  # nearly every name: printable (so no NUL or surrogate), not blank
+        if value.isprintable() and value and value[0] != " ":
+            return value
+    elif not isinstance(value, str):
         return None
     if "\x00" in value:
         value = value.replace("\x00", "")
@@ -86,15 +89,14 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 def mbid(value: Any) -> str | None:
     """The canonical lower-case form of a MusicBrainz id; None for anything invalid or nil."""
-    if not isinstance(value, str):
-        return None
+    return mbid_text(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=1 << 16)  # an export names the same recordings again and again
+def mbid_text(value: str) -> str | None:
+    """`mbid` of a str, without a Python call once seen (readers call it in their loops)."""
     if _CANONICAL_UUID.match(value):  # nearly every MBID; uuid.UUID is the slow part
         return None if value == NIL_UUID else value
-    return _parsed_mbid(value)
-
-
-@functools.lru_cache(maxsize=4096)
-def _parsed_mbid(value: str) -> str | None:
     try:
         parsed = uuid.UUID(value.strip())
     except ValueError:
@@ -103,14 +105,18 @@ def _parsed_mbid(value: str) -> str | None:
 
 
 def mbid_list(values: Any) -> list[str]:
-    if not isinstance(values, list):
+    if not isinstance(values, list) or not values:
         return []
-    found = (mbid(v) for v in values)
-    return list(dict.fromkeys(m for m in found if m is not None))
+    return list(dict.fromkeys([m for v in values if type(v) is str and (m := mbid_text(v))]))
 
 
 def duration_s(value: Any, per_second: int = 1) -> int:
     """A track length in whole seconds from a number of `per_second` units; 0 when unknown."""
+    if value is None:
+        return 0
+    if type(value) is int:  # nearly every length (bool is not int by exact type)
+        seconds = value // per_second
+        return seconds if 0 <= seconds <= MAX_DURATION_S else 0
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return 0
     seconds = int(value // per_second)
@@ -119,6 +125,8 @@ def duration_s(value: Any, per_second: int = 1) -> int:
 
 def checked_unix(value: Any) -> int:
     """Unix seconds from a number or a string of digits; SkipItem when absent or absurd."""
+    if type(value) is int and 0 < value <= LATEST_UNIX:
+        return value  # nearly every time
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -129,10 +137,12 @@ def checked_unix(value: Any) -> int:
 
 
 OUT_OF_RANGE = "time out of range"
+# The latest time accepted; a run lasts minutes, the slack is a day.
+LATEST_UNIX = int(time.time()) + FUTURE_SLACK_S
 
 
 def _in_range(seconds: int) -> int:
-    if seconds <= 0 or seconds > time.time() + FUTURE_SLACK_S:
+    if seconds <= 0 or seconds > LATEST_UNIX:
         raise SkipItem(OUT_OF_RANGE)
     return seconds
 

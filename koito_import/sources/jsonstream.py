@@ -135,33 +135,26 @@ def jsonl_records(inp: Input, counter: ByteCounter) -> Iterator[tuple[int, Any]]
     """(line number, parsed value) per non-blank line; a bad line yields a SkipItem instead,
     because one damaged line must not cost the rest of the file."""
     with inp.open(counter) as stream:
-        for number, line in enumerate(_bounded_lines(stream), 1):
-            if line is None:
+        number = 0
+        while line := stream.readline(MAX_LINE_BYTES):
+            number += 1
+            if len(line) == MAX_LINE_BYTES and not line.endswith(b"\n"):
+                while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                    pass
                 yield number, SkipItem("line too long")
-            elif line.strip():
-                yield number, _parse_line(line)
-
-
-def _bounded_lines(stream: BinaryIO) -> Iterator[bytes | None]:
-    while True:
-        line = stream.readline(MAX_LINE_BYTES)
-        if not line:
-            return
-        if len(line) == MAX_LINE_BYTES and not line.endswith(b"\n"):
-            while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
-                pass
-            yield None
-        else:
-            yield line
+                continue
+            try:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                if not line.strip():
+                    continue
+                value = _parse_line(line)
+            yield number, value
 
 
 def _parse_line(line: bytes) -> Any:
-    try:
-        return orjson.loads(line)
-    except orjson.JSONDecodeError:
-        pass
-    # orjson rejects lone surrogate escapes and invalid UTF-8 that the stdlib tolerates;
-    # the names are repaired later by clean_text.
+    """A line orjson refused: it rejects lone surrogate escapes and invalid UTF-8 that the
+    stdlib tolerates (the names are repaired later by clean_text)."""
     try:
         return json.loads(line.decode("utf-8", "replace"))
     except ValueError:

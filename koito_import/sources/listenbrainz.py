@@ -22,8 +22,8 @@ from koito_import.sources.fields import (
     convert_each,
     duration_s,
     iso_unix,
-    mbid,
     mbid_list,
+    mbid_text,
     optional_text,
     required_text,
     text_list,
@@ -58,10 +58,9 @@ def _read_jsonl(inp: Input, counter: ByteCounter) -> Iterator[Item]:
     another kind of file (a CSV, say), and an error."""
     unproven: list[Skip] | None = []  # malformed lines before the first line of JSON
     for line, raw in jsonl_records(inp, counter):
-        where = f"{inp.name} line {line}"
         if unproven is not None:
             if isinstance(raw, SkipItem):
-                unproven.append(Skip(raw.reason, where))
+                unproven.append(Skip(raw.reason, f"{inp.name} line {line}"))
                 if len(unproven) < NOT_JSONL_AFTER:
                     continue
                 raise InputError(inp.name, NOT_JSONL.format(len(unproven)))
@@ -70,9 +69,11 @@ def _read_jsonl(inp: Input, counter: ByteCounter) -> Iterator[Item]:
         try:
             if isinstance(raw, SkipItem):
                 raise raw
-            yield listen_scrobble(raw)
+            scrobble = listen_scrobble(raw)
         except SkipItem as skip:
-            yield Skip(skip.reason, where)
+            yield Skip(skip.reason, f"{inp.name} line {line}")
+        else:
+            yield scrobble
     if unproven:
         raise InputError(inp.name, NOT_JSONL.format(len(unproven)))
 
@@ -98,31 +99,40 @@ def listen_scrobble(raw: Any) -> Scrobble:
     listened_at = _listened_at(raw.get("listened_at"))
     info = as_dict(meta.get("additional_info"))
     mapping = as_dict(meta.get("mbid_mapping"))
-    pairs = _artist_pairs(mapping.get("artists"))
-
-    def either(key: str) -> str | None:
-        return mbid(info.get(key)) or mbid(mapping.get(key))
-
+    pairs = _artist_pairs(mapping.get("artists")) if mapping else []
+    duration = info.get("duration")
     return Scrobble(
-        artist=artist,
-        track=track,
-        release=optional_text(meta, "release_name"),
-        listened_at=listened_at,
-        artist_names=text_list(info.get("artist_names")),
-        artist_mbids=(
+        artist,
+        track,
+        listened_at,
+        text_list(info.get("artist_names")),
+        (
             mbid_list(info.get("artist_mbids"))
             or mbid_list(mapping.get("artist_mbids"))
             or list(dict.fromkeys(m for _, m in pairs))
         ),
-        artist_mbid_map=pairs,
-        recording_mbid=either("recording_mbid"),
-        release_mbid=either("release_mbid"),
-        duration=duration_s(info.get("duration")) or duration_s(info.get("duration_ms"), 1000),
-        client=clean_text(info.get("media_player")) or clean_text(info.get("submission_client")),
+        pairs,
+        optional_text(meta, "release_name"),
+        _either(info, mapping, "recording_mbid"),
+        _either(info, mapping, "release_mbid"),
+        (duration is not None and duration_s(duration))
+        or duration_s(info.get("duration_ms"), 1000),
+        clean_text(info.get("media_player")) or clean_text(info.get("submission_client")),
     )
 
 
+def _either(info: dict[str, Any], mapping: dict[str, Any], key: str) -> str | None:
+    """The MBID `additional_info` gives, else the one `mbid_mapping` gives."""
+    value = info.get(key)
+    if type(value) is str and (found := mbid_text(value)):
+        return found
+    value = mapping.get(key)
+    return mbid_text(value) if type(value) is str else None
+
+
 def _listened_at(value: Any) -> int:
+    if type(value) is int:
+        return checked_unix(value)
     if isinstance(value, str) and not value.strip().isdigit():
         return iso_unix(value)
     return checked_unix(value)
@@ -133,9 +143,10 @@ def _artist_pairs(artists: Any) -> list[tuple[str, str]]:
         return []
     pairs = []
     for entry in artists:
-        entry = as_dict(entry)
-        name = clean_text(entry.get("artist_credit_name"))
-        artist_mbid = mbid(entry.get("artist_mbid"))
-        if name and artist_mbid:
+        if not isinstance(entry, dict):
+            continue
+        value = entry.get("artist_mbid")
+        artist_mbid = mbid_text(value) if type(value) is str else None
+        if artist_mbid and (name := clean_text(entry.get("artist_credit_name"))):
             pairs.append((name, artist_mbid))
     return pairs

@@ -60,20 +60,18 @@ def to_scrobble(raw: Any) -> Scrobble:
     when = checked_unix(raw.get("time"))
     album = track.get("album")
     release = clean_text(album.get("albumtitle")) if isinstance(album, dict) else None
-    ordered = maloja_artists(artists)
-    names = unique_ignoring_case([p for a in ordered for p in a.split(FEATURE_JOINER)])
-    return Scrobble(
-        artist=ordered[0],
-        artist_names=names,
-        track=title,
-        release=release or "",
-        listened_at=when,
-        client="maloja",
-    )
+    if len(artists) == 1 and FEATURE_JOINER not in artists[0]:
+        names = artists  # the common case, with nothing to move, split or de-duplicate
+    else:
+        artists = maloja_artists(artists)
+        names = unique_ignoring_case([p for a in artists for p in a.split(FEATURE_JOINER)])
+    return Scrobble(artists[0], title, when, names, release=release or "", client="maloja")
 
 
 def _artists(value: Any) -> list[str]:
     """The usable names; a list holding only numbers or the like is "not text", not empty."""
+    if type(value) is list and len(value) == 1 and (name := clean_text(value[0])) is not None:
+        return [name]  # the common case
     values = value if isinstance(value, list) else [] if _blank(value) else [value]
     artists = [a for a in map(clean_text, values) if a is not None]
     if artists:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from koito_import.model import Alias
 
@@ -92,8 +92,10 @@ class NewTrack:
     duration: int = 0
 
 
-@dataclass(slots=True)
-class Listen:
+class Listen(NamedTuple):
+    """One listen of a BatchWrite. The planner writes plain tuples in this order (a batch
+    holds thousands), so the stores read listens by position."""
+
     track: int  # reference
     listened_at: int  # unix seconds
     client: str | None
@@ -121,7 +123,7 @@ class BatchWrite:
     release_mbids: list[tuple[int, str]] = field(default_factory=list)
     track_mbids: list[tuple[int, str]] = field(default_factory=list)
     track_durations: list[tuple[int, int]] = field(default_factory=list)  # set where 0
-    listens: list[Listen] = field(default_factory=list)
+    listens: list[Listen | tuple[int, int, str | None]] = field(default_factory=list)
     lookups: list[LookupRow] = field(default_factory=list)
     mark: CatalogMark | None = None  # what the database held when planning began
 
@@ -192,6 +194,14 @@ class Store(Protocol):
 
     def mbid_coverage(self, track_ids: Collection[int]) -> dict[int, MbidCoverage]:
         """For each track: its MBID, its release's, and its artists'."""
+        ...
+
+    def tracks_without_duration(self, track_ids: Collection[int]) -> set[int]:
+        """Those of `track_ids` whose duration is still 0."""
+        ...
+
+    def present_listens(self, listens: Collection[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Those (track id, listened_at) pairs that are in `listens` already (any user)."""
         ...
 
     def fetch_artists(self, names: Collection[str], mbids: Collection[str]) -> list[ArtistRow]:

@@ -113,6 +113,14 @@ class PostgresStore:
         rows = self._spread(q.MBID_COVERAGE, list(track_ids), lambda chunk: (chunk,))
         return {r[0]: MbidCoverage(r[1], r[2], set(r[3]), r[4]) for r in rows}
 
+    def tracks_without_duration(self, track_ids: Collection[int]) -> set[int]:
+        rows = self._spread(q.WITHOUT_DURATION, list(track_ids), lambda chunk: (chunk,))
+        return {r[0] for r in rows}
+
+    def present_listens(self, listens: Collection[tuple[int, int]]) -> set[tuple[int, int]]:
+        rows = self._spread(q.PRESENT_LISTENS, list(listens), _split_pairs)
+        return {(r[0], r[1]) for r in rows}
+
     def fetch_artists(self, names: Collection[str], mbids: Collection[str]) -> list[ArtistRow]:
         rows = self._spread(q.ARTISTS_NAMED, list(names), lambda c: (c,))
         if mbids:
@@ -300,8 +308,9 @@ def _copy_listens(
     """The (track, listened_at) of the listens inserted (not those already there)."""
     if not batch.listens:
         return []
-    t = refs.track
-    _copy(conn, q.COPY_TMP_LISTENS, ((t(x.track), x.listened_at, x.client) for x in batch.listens))
+    new = refs.new_tracks
+    rows = ((t if t > 0 else new[~t], ts, client) for t, ts, client in batch.listens)
+    _copy(conn, q.COPY_TMP_LISTENS, rows)
     return conn.execute(q.INSERT_LISTENS, (batch.user_id,)).fetchall()  # type: ignore[return-value]
 
 
@@ -328,7 +337,7 @@ def _run_query(
         return conn.execute(sql, params).fetchall()
 
 
-def _split_pairs(pairs: list[tuple[str, int]]) -> tuple[list[str], list[int]]:
+def _split_pairs(pairs: list[tuple[Any, int]]) -> tuple[list[Any], list[int]]:
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 

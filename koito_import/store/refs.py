@@ -21,6 +21,11 @@ class RefMap:
         self.releases = releases
         self.tracks = tracks
 
+    @property
+    def new_tracks(self) -> list[int]:
+        """Ids of the new tracks: reference `r < 0` is `new_tracks[~r]` (per-listen loops)."""
+        return self.tracks
+
     def artist(self, ref: int) -> int:
         return ref if ref > 0 else self.artists[-ref - 1]
 

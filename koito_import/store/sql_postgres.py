@@ -17,6 +17,13 @@ CREATE_ADMIN = "INSERT INTO users (username, role, password) VALUES (%s, 'admin'
 
 LOOKUP = "SELECT lookup_key, track_id FROM track_lookup WHERE lookup_key = ANY(%s::text[])"
 
+WITHOUT_DURATION = "SELECT id FROM tracks WHERE id = ANY(%s::int[]) AND duration = 0"
+PRESENT_LISTENS = """
+SELECT l.track_id, extract(epoch FROM l.listened_at)::bigint
+FROM unnest(%s::int[], %s::bigint[]) AS v(track_id, ts)
+JOIN listens l ON l.track_id = v.track_id AND l.listened_at = to_timestamp(v.ts)
+"""
+
 MBID_COVERAGE = """
 SELECT t.id, t.musicbrainz_id::text, r.musicbrainz_id::text,
        array_remove(array_agg(a.musicbrainz_id::text), NULL),

@@ -1,5 +1,15 @@
 """The SQLite store's SQL, kept apart so the store reads as plain steps."""
 
+# An import touches far more pages than SQLite's default 2 MB cache holds: with it, a large
+# import spends as long in read() calls as in SQLite. A larger cache (not a memory map, whose
+# pages would count as the process's memory), and temp tables in memory. Neither outlives the
+# connection or changes the file.
+TUNING = """
+PRAGMA cache_size = -65536;
+PRAGMA temp_store = MEMORY;
+PRAGMA wal_autocheckpoint = 16384;
+"""
+
 # Temp tables live in the connection's private temp database: filling them takes no lock on
 # koito.db, so look-ups never get in Koito's way.
 TEMP_TABLES = """
@@ -7,6 +17,8 @@ CREATE TEMP TABLE IF NOT EXISTS q_keys (v TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS q_mbids (v TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS q_pairs (title TEXT, ref INTEGER, PRIMARY KEY (title, ref));
 CREATE TEMP TABLE IF NOT EXISTS q_listens (track_id INTEGER, listened_at INTEGER, client TEXT);
+CREATE TEMP TABLE IF NOT EXISTS q_present (track_id INTEGER, ts INTEGER, PRIMARY KEY (track_id, ts))
+    WITHOUT ROWID;
 """
 
 # CROSS JOIN pins the (small) temp table as the outer loop, so each key is one index probe.
@@ -18,6 +30,15 @@ LEFT JOIN artist_tracks at ON at.track_id = t.id
 LEFT JOIN artists a ON a.id = at.artist_id
 WHERE t.id IN (SELECT CAST(v AS INTEGER) FROM temp.q_keys)
 GROUP BY t.id
+"""
+
+WITHOUT_DURATION = """
+SELECT t.id FROM temp.q_keys q CROSS JOIN tracks t ON t.id = CAST(q.v AS INTEGER)
+WHERE t.duration = 0
+"""
+PRESENT_LISTENS = """
+SELECT l.track_id, l.listened_at FROM temp.q_present q
+CROSS JOIN listens l ON l.track_id = q.track_id AND l.listened_at = q.ts
 """
 
 ARTIST_IDS = """
@@ -72,6 +93,20 @@ SELECT t.id, t.musicbrainz_id,
 FROM tracks t WHERE t.id IN ({TRACK_IDS}) ORDER BY t.id
 """
 
+# New rows get ids from max(id) + 1, as SQLite itself would, taken under the write lock
+# (none of these tables is AUTOINCREMENT), so each table is one statement per batch.
+MAX_ID = "SELECT max(id) FROM {table}"
+INSERT_ARTISTS = "INSERT INTO artists (id, musicbrainz_id, image, image_source) VALUES (?, ?, ?, ?)"
+INSERT_RELEASES = """
+INSERT INTO releases (id, musicbrainz_id, various_artists, image, image_source)
+VALUES (?, ?, ?, ?, ?)
+"""
+INSERT_TRACKS = "INSERT INTO tracks (id, musicbrainz_id, duration, release_id) VALUES (?, ?, ?, ?)"
+# OR IGNORE: an export may list the same alias twice; the first (primary-first) wins.
+INSERT_ALIASES = """
+INSERT OR IGNORE INTO {table} ({fk}, alias, source, is_primary) VALUES (?, ?, ?, ?)
+"""
+
 INSERT_ARTIST_RELEASES = """
 INSERT OR IGNORE INTO artist_releases (artist_id, release_id, is_primary) VALUES (?, ?, ?)
 """
@@ -90,8 +125,11 @@ INSERT OR IGNORE INTO listens (track_id, listened_at, user_id, client)
 SELECT track_id, listened_at, ?, client FROM temp.q_listens ORDER BY rowid
 RETURNING track_id, listened_at
 """
-UPSERT_LOOKUPS = """
-INSERT INTO track_lookup (lookup_key, artist_id, album_id, track_id) VALUES (?, ?, ?, ?)
-ON CONFLICT (lookup_key) DO UPDATE SET artist_id = excluded.artist_id,
-    album_id = excluded.album_id, track_id = excluded.track_id
+# An upsert costs three times a plain insert here: insert, and update the rows that were
+# there already (keys resolved again to give their entities an MBID) only when there are some.
+INSERT_LOOKUPS = """
+INSERT OR IGNORE INTO track_lookup (lookup_key, artist_id, album_id, track_id) VALUES (?, ?, ?, ?)
+"""
+UPDATE_LOOKUPS = """
+UPDATE track_lookup SET artist_id = ?2, album_id = ?3, track_id = ?4 WHERE lookup_key = ?1
 """

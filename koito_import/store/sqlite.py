@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import operator
 import os
 import sqlite3
 import threading
@@ -18,7 +19,6 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from koito_import.dburl import Database
-from koito_import.model import Alias
 from koito_import.store import concurrent
 from koito_import.store import sql_sqlite as q
 from koito_import.store.base import (
@@ -97,8 +97,8 @@ class SqliteStore:
     def _load(self, table: str, rows: Iterable[Any]) -> None:
         """Replace a temp table's contents (inside a transaction)."""
         self._conn.execute(f"DELETE FROM temp.{table}")
-        if table == "q_pairs":
-            self._conn.executemany("INSERT OR IGNORE INTO temp.q_pairs VALUES (?, ?)", rows)
+        if table in ("q_pairs", "q_present"):
+            self._conn.executemany(f"INSERT OR IGNORE INTO temp.{table} VALUES (?, ?)", rows)
         else:
             self._conn.executemany(
                 f"INSERT OR IGNORE INTO temp.{table} VALUES (?)", ((v,) for v in rows)
@@ -157,6 +157,20 @@ class SqliteStore:
             self._load("q_keys", track_ids)
             rows = conn.execute(q.MBID_COVERAGE).fetchall()
         return {r[0]: MbidCoverage(r[1], r[2], set(_split(r[3])), r[4] or 0) for r in rows}
+
+    def tracks_without_duration(self, track_ids: Collection[int]) -> set[int]:
+        if not track_ids:
+            return set()
+        with self._transaction("DEFERRED") as conn:
+            self._load("q_keys", track_ids)
+            return {row[0] for row in conn.execute(q.WITHOUT_DURATION)}
+
+    def present_listens(self, listens: Collection[tuple[int, int]]) -> set[tuple[int, int]]:
+        if not listens:
+            return set()
+        with self._transaction("DEFERRED") as conn:
+            self._load("q_present", listens)
+            return set(conn.execute(q.PRESENT_LISTENS).fetchall())
 
     def fetch_artists(self, names: Collection[str], mbids: Collection[str]) -> list[ArtistRow]:
         if not names and not mbids:
@@ -229,6 +243,7 @@ def _connect(path: str, busy_timeout_s: float) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")  # Koito's mode; a no-op when set
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")  # durable enough under WAL
+        conn.executescript(q.TUNING)  # first: temp_store drops temp tables
         conn.executescript(q.TEMP_TABLES)
     except BaseException:
         conn.close()
@@ -237,25 +252,44 @@ def _connect(path: str, busy_timeout_s: float) -> sqlite3.Connection:
 
 
 def _create_entities(conn: sqlite3.Connection, batch: BatchWrite) -> RefMap:
-    # Row by row for lastrowid: in-process SQLite makes this as fast as a bulk insert.
-    artists = [
-        _insert(conn, "artists", "artist_aliases", "artist_id", a.aliases,
-                musicbrainz_id=a.mbid, image=a.image, image_source=a.image_source)
-        for a in batch.artists
-    ]  # fmt: skip
-    releases = [
-        _insert(conn, "releases", "release_aliases", "release_id", r.aliases,
-                musicbrainz_id=r.mbid, various_artists=int(r.various_artists),
-                image=r.image, image_source=r.image_source)
-        for r in batch.releases
-    ]  # fmt: skip
-    release = RefMap([], releases, []).release
-    tracks = [
-        _insert(conn, "tracks", "track_aliases", "track_id", t.aliases,
-                musicbrainz_id=t.mbid, duration=t.duration, release_id=release(t.release))
-        for t in batch.tracks
-    ]  # fmt: skip
-    return RefMap(artists, releases, tracks)
+    """Every new artist, release and track with its aliases: one statement per table."""
+    refs = RefMap(
+        _new_ids(conn, "artists", len(batch.artists)),
+        _new_ids(conn, "releases", len(batch.releases)),
+        _new_ids(conn, "tracks", len(batch.tracks)),
+    )
+    a, r, t = refs.artist, refs.release, refs.track
+    rows: dict[str, list[tuple[Any, ...]]] = {
+        q.INSERT_ARTISTS: [
+            (a(~i), n.mbid, n.image, n.image_source) for i, n in enumerate(batch.artists)
+        ],
+        q.INSERT_RELEASES: [
+            (r(~i), n.mbid, int(n.various_artists), n.image, n.image_source)
+            for i, n in enumerate(batch.releases)
+        ],
+        q.INSERT_TRACKS: [
+            (t(~i), n.mbid, n.duration, r(n.release)) for i, n in enumerate(batch.tracks)
+        ],
+    }
+    for sql, new in rows.items():
+        if new:
+            conn.executemany(sql, new)
+    for table, fk, entities, resolve in (
+        ("artist_aliases", "artist_id", batch.artists, a),
+        ("release_aliases", "release_id", batch.releases, r),
+        ("track_aliases", "track_id", batch.tracks, t),
+    ):
+        if entities:
+            sql = q.INSERT_ALIASES.format(table=table, fk=fk)
+            conn.executemany(sql, refs.aliases(entities, resolve))
+    return refs
+
+
+def _new_ids(conn: sqlite3.Connection, table: str, count: int) -> list[int]:
+    if not count:
+        return []
+    highest = conn.execute(q.MAX_ID.format(table=table)).fetchone()[0] or 0
+    return list(range(highest + 1, highest + 1 + count))
 
 
 def _link_and_fill(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> None:
@@ -280,48 +314,30 @@ def _link_and_fill(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) ->
 def _insert_listens(
     conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap
 ) -> list[tuple[int, int]]:
-    """Insert the listens, keeping any existing (track, listened_at) (the first of a batch
-    wins); return the (track, listened_at) of those that landed."""
+    """Insert the listens, keeping any existing (track, listened_at); return the (track,
+    listened_at) of those that landed. In primary-key order (a stable sort: of two listens of
+    one track and second, the first still wins), so the indexes fill page by page."""
+    new = refs.new_tracks
+    rows = [(t if t > 0 else new[~t], ts, client or "") for t, ts, client in batch.listens]
+    rows.sort(key=_primary_key)
     conn.execute("DELETE FROM temp.q_listens")
-    conn.executemany(
-        "INSERT INTO temp.q_listens VALUES (?, ?, ?)",
-        [(refs.track(x.track), int(x.listened_at), x.client or "") for x in batch.listens],
-    )
+    conn.executemany("INSERT INTO temp.q_listens VALUES (?, ?, ?)", rows)
     return conn.execute(q.INSERT_LISTENS, (batch.user_id,)).fetchall()
 
 
 def _upsert_lookups(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> None:
-    conn.executemany(
-        q.UPSERT_LOOKUPS,
-        [
-            (x.key, refs.artist(x.artist), refs.release(x.release), refs.track(x.track))
-            for x in batch.lookups
-        ],
+    """In key order, for the same reason as the listens (keys are unique in a batch)."""
+    rows = sorted(
+        (x.key, refs.artist(x.artist), refs.release(x.release), refs.track(x.track))
+        for x in batch.lookups
     )
+    before = conn.total_changes
+    conn.executemany(q.INSERT_LOOKUPS, rows)
+    if conn.total_changes - before < len(rows):
+        conn.executemany(q.UPDATE_LOOKUPS, rows)
 
 
-def _insert(
-    conn: sqlite3.Connection,
-    table: str,
-    alias_table: str,
-    fk: str,
-    aliases: list[Alias],
-    **columns: Any,
-) -> int:
-    """Insert one entity row and its aliases; return its new id."""
-    names = ", ".join(columns)
-    marks = ", ".join("?" * len(columns))
-    new_id = conn.execute(
-        f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(columns.values())
-    ).lastrowid
-    assert new_id is not None
-    # OR IGNORE: an export may list the same alias twice; the first (primary-first) wins.
-    conn.executemany(
-        f"INSERT OR IGNORE INTO {alias_table} ({fk}, alias, source, is_primary) "
-        "VALUES (?, ?, ?, ?)",
-        [(new_id, a.alias, a.source, int(a.is_primary)) for a in aliases],
-    )
-    return new_id
+_primary_key = operator.itemgetter(0, 1)
 
 
 def _ids(concatenated: str | None) -> set[int]:

@@ -37,7 +37,8 @@ COUNTS = """
         batches integer NOT NULL DEFAULT 0"""
 
 # Times follow Koito's convention on each back end: timestamptz on PostgreSQL, unix seconds on
-# SQLite. run_listens.listened_at has the type of listens.listened_at, so undo joins directly.
+# SQLite (listens inserted are kept as unix seconds on both). Each back end keeps the run's
+# listens and entities in the form that is compact on it: rows on SQLite, arrays on PostgreSQL.
 TABLES = {
     "postgresql": [
         f"""
@@ -62,19 +63,19 @@ TABLES = {
             sha256 text NOT NULL,
             PRIMARY KEY (run_id, position)
         )""",
+        # A row costs PostgreSQL some 30 bytes before its first column: one row per batch and
+        # kind, holding arrays, keeps a listen to 12 bytes (less, once TOAST compresses them).
         """
         CREATE TABLE koito_import_run_listens (
             run_id integer NOT NULL REFERENCES koito_import_runs(id) ON DELETE CASCADE,
-            track_id integer NOT NULL,
-            listened_at timestamptz NOT NULL,
-            PRIMARY KEY (run_id, track_id, listened_at)
+            track_ids integer[] NOT NULL,
+            listened_at bigint[] NOT NULL
         )""",
         """
         CREATE TABLE koito_import_run_entities (
             run_id integer NOT NULL REFERENCES koito_import_runs(id) ON DELETE CASCADE,
             kind text NOT NULL CHECK (kind IN ('artist', 'release', 'track')),
-            entity_id integer NOT NULL,
-            PRIMARY KEY (run_id, kind, entity_id)
+            entity_ids integer[] NOT NULL
         )""",
     ],
     # WITHOUT ROWID: the primary key is the row, so a listen costs a dozen bytes or so.
@@ -123,15 +124,23 @@ LEDGER_TABLES = (
     "koito_import_run_listens",
     "koito_import_run_entities",
 )
+INDEXES = {  # PostgreSQL: finding a run's rows; on SQLite the primary keys do
+    "koito_import_run_listens": "CREATE INDEX koito_import_run_listens_run_id"
+    " ON koito_import_run_listens (run_id)",
+    "koito_import_run_entities": "CREATE INDEX koito_import_run_entities_run_id"
+    " ON koito_import_run_entities (run_id, kind)",
+}
 
 
 def upgrade() -> None:
     bind = op.get_bind()
     existing = set(sa.inspect(bind).get_table_names())
-    statements = TABLES[bind.dialect.name]
-    for table, statement in zip(LEDGER_TABLES, statements, strict=True):
+    kind = bind.dialect.name
+    for table, statement in zip(LEDGER_TABLES, TABLES[kind], strict=True):
         if table not in existing:  # a table dropped by hand is made again, the rest kept
             bind.exec_driver_sql(statement)
+            if kind == "postgresql" and table in INDEXES:
+                bind.exec_driver_sql(INDEXES[table])
 
 
 def downgrade() -> None:

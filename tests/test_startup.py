@@ -1,0 +1,79 @@
+"""Start-up imports only what the command needs (issue 11): `--help` and a SQLite import into
+an up-to-date database load neither Alembic, SQLAlchemy nor psycopg. A test of imports, not of
+time: each command runs in a child process that reports its sys.modules."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+
+from koito_import import cli, schema
+from koito_import.dburl import Database
+from koito_import.sources import SOURCES
+
+HEAVY = {"alembic", "sqlalchemy", "psycopg", "psycopg_pool"}
+SAMPLE = Path(__file__).parent / "fixtures" / "maloja" / "export.json"
+
+# Runs the console script's main() with the given arguments, then writes the top-level
+# packages it loaded to the file named first.
+CHILD = """
+import json, sys
+report, sys.argv = sys.argv[1], ["koito-import", *sys.argv[2:]]
+from koito_import.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+with open(report, "w") as f:
+    json.dump(sorted({name.split(".")[0] for name in sys.modules}), f)
+"""
+
+
+def loaded_by(tmp_path: Path, *args: str) -> set[str]:
+    report = tmp_path / "modules.json"
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(report), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert report.exists(), done.stderr
+    return set(json.loads(report.read_text()))
+
+
+def test_help_loads_no_database_library(tmp_path: Path) -> None:
+    assert not loaded_by(tmp_path, "--help") & HEAVY
+    assert not loaded_by(tmp_path, "maloja", "--help") & HEAVY
+
+
+def test_sqlite_import_into_an_up_to_date_database_loads_no_migration_library(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "koito.db"
+    schema.upgrade(Database("sqlite", str(db)))
+
+    for _ in range(2):  # into the ready database, then the same again (nothing to write)
+        loaded = loaded_by(tmp_path, "maloja", str(SAMPLE), "--db", str(db), "--quiet")
+        assert "koito_import" in loaded  # the import did run
+        assert not loaded & HEAVY
+    assert not loaded_by(tmp_path, "db", "status", "--db", str(db)) & HEAVY
+
+
+def test_a_database_that_needs_its_schema_loads_alembic(tmp_path: Path) -> None:
+    """The other side of the above: the check really sees what a run imports."""
+    loaded = loaded_by(tmp_path, "maloja", str(SAMPLE), "--db", str(tmp_path / "new.db"))
+    assert {"alembic", "sqlalchemy"} <= loaded
+
+
+def test_revisions_read_without_alembic_are_alembics() -> None:
+    script = ScriptDirectory(str(schema.migrations_dir()))
+    assert schema.revisions() == tuple(s.revision for s in reversed(list(script.walk_revisions())))
+    assert schema.head() == script.get_current_head()
+
+
+def test_the_command_line_offers_every_source() -> None:
+    assert list(cli.SOURCE_HELP) == [*SOURCES, "auto"]
