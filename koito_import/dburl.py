@@ -145,8 +145,17 @@ def _is_keyword_string(value: str) -> bool:
     )
 
 
+# What libpq refuses in a URL with a message that quotes the whole part, password and all.
+_UNDECODABLE = re.compile(r"\s|%(?![0-9A-Fa-f]{2})|%00")
+
+
 def parse_database(value: str) -> Database:
     if value.startswith(_URL_SCHEMES):
+        if _UNDECODABLE.search(value):
+            raise DatabaseChoiceError(
+                f"{without_secrets(value)!r} is not a valid URL: a space or a % not followed by "
+                "two hex digits; percent-encode them (a space is %20, % is %25)"
+            )
         return Database("postgresql", value)
     if value.startswith("sqlite:///"):
         return Database("sqlite", value.removeprefix("sqlite:///"))

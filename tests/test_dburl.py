@@ -60,6 +60,18 @@ def test_a_value_that_names_no_database_is_refused_without_its_secret() -> None:
         assert SECRET not in str(error.value)
 
 
+@pytest.mark.parametrize("password", [f"p%zz{SECRET}", f"p {SECRET}", f"p%00{SECRET}"])
+def test_a_url_libpq_would_quote_is_refused_without_its_secret(password: str) -> None:
+    """libpq's own message for these quotes the part it cannot decode: the password."""
+    for value in (
+        f"postgresql://k:{password}@db/koito",
+        f"postgresql://k@db/koito?password={password}",
+    ):
+        with pytest.raises(DatabaseChoiceError, match="percent-encode") as error:
+            parse_database(value)
+        assert SECRET not in str(error.value)
+
+
 def test_keyword_string_reaches_sqlalchemy_whole() -> None:
     db = parse_database("host=/run/postgresql dbname='my db' password=a&b")
 
