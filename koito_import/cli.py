@@ -6,6 +6,7 @@ drivers are imported inside the commands that use them, not here.
 
 import inspect
 import os
+import re
 import sys
 from enum import IntEnum
 from pathlib import Path
@@ -182,8 +183,6 @@ def _run(source: str, *, debug: bool = False, **kwargs: Any) -> None:
 
 
 def _options(source: str, **kw: Any) -> "ImportOptions":
-    import re
-
     from koito_import.catalog.artist_names import compile_separators
     from koito_import.pipeline import ImportOptions
     from koito_import.sources import detect
@@ -233,6 +232,7 @@ def _options(source: str, **kw: Any) -> "ImportOptions":
 
 
 def run_import(options: "ImportOptions", reporter: "QuietReporter") -> "Summary":
+    """The pipeline's run_import, imported on first use (and replaceable here, in tests)."""
     from koito_import import pipeline
 
     return pipeline.run_import(options, reporter)
