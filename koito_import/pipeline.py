@@ -216,7 +216,7 @@ def _checked_input(
     reporter.stage("reading the input")
     counter = ByteCounter(total=input_size(options.paths, options.source))
     builder = BatchBuilder(options.batch_size)
-    spool = Spool()
+    spool = Spool.for_input(counter.total)
     settling = planner is not None
 
     def keep(batch: KeyedBatch) -> None:

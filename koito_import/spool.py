@@ -17,6 +17,9 @@ from koito_import.catalog.batch import KeyedBatch, MbidsCarried
 from koito_import.model import Scrobble
 
 KEEP_IN_MEMORY = 100_000  # listens; about 50 MB of checked batches
+# A larger input goes to the file from its first batch: holding its first 100,000 listens
+# before spilling them would set the process's peak memory for the rest of the run.
+KEEP_INPUT_BYTES = 32 << 20
 
 
 class Spool:
@@ -26,6 +29,10 @@ class Spool:
         self.batches = 0
         self._held: list[KeyedBatch] = []
         self._file: IO[bytes] | None = None
+
+    @classmethod
+    def for_input(cls, input_bytes: int) -> Spool:
+        return cls(keep_in_memory=None if input_bytes <= KEEP_INPUT_BYTES else 0)
 
     def append(self, batch: KeyedBatch) -> None:
         self.listens += len(batch.listens)

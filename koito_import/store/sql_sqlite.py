@@ -1,11 +1,11 @@
 """The SQLite store's SQL, kept apart so the store reads as plain steps."""
 
 # An import touches far more pages than SQLite's default 2 MB cache holds: with it, a large
-# import spends as long in read() calls as in SQLite. A larger cache (not a memory map, whose
+# import spends as long in read() calls as in SQLite. A 32 MB cache (not a memory map, whose
 # pages would count as the process's memory), and temp tables in memory. Neither outlives the
 # connection or changes the file.
 TUNING = """
-PRAGMA cache_size = -65536;
+PRAGMA cache_size = -32768;
 PRAGMA temp_store = MEMORY;
 PRAGMA wal_autocheckpoint = 16384;
 """
