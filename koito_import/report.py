@@ -23,6 +23,7 @@ from typing import Any
 
 from koito_import.dburl import Database
 from koito_import.store.base import StoreError
+from koito_import.store.shared import one_line
 from koito_import.summary import DAY_S, Landed
 
 MONTHLY_UP_TO = 24  # months: a shorter history is charted per month, a longer one per year
@@ -426,13 +427,13 @@ class _PostgresReader(_Reader):
             self.conn = psycopg.connect(db.url, connect_timeout=10)
             self.conn.read_only = True
         except psycopg.Error as exc:
-            raise ReportError(f"cannot connect to {db.display()}: {_first_line(exc)}") from None
+            raise ReportError(f"cannot connect to {db.display()}: {one_line(exc)}") from None
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         try:
             return self.conn.execute(sql, list(params)).fetchall()  # type: ignore[arg-type]
         except self.errors as exc:
-            raise ReportError(f"{self.db.display()}: {_first_line(exc)}") from None
+            raise ReportError(f"{self.db.display()}: {one_line(exc)}") from None
 
     def moment(self, unix: int) -> Any:
         return datetime.fromtimestamp(unix, UTC)
@@ -449,10 +450,6 @@ class _PostgresReader(_Reader):
 
     def close(self) -> None:
         self.conn.close()
-
-
-def _first_line(exc: BaseException) -> str:
-    return next((line.strip() for line in str(exc).splitlines() if line.strip()), repr(exc))
 
 
 @contextmanager
