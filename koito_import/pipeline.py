@@ -215,7 +215,7 @@ def _checked_input(
     a re-import then reads its input and nothing more."""
     reporter.stage("reading the input")
     counter = ByteCounter(total=input_size(options.paths, options.source))
-    builder = BatchBuilder(options.batch_size)
+    builder = BatchBuilder(options.batch_size, options.separators)
     spool = Spool.for_input(counter.total)
     settling = planner is not None
 

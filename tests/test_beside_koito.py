@@ -23,7 +23,7 @@ NEW = Scrobble(
 
 def keyed(*scrobbles: Scrobble) -> KeyedBatch:
     """The scrobbles as the pipeline hands them to the planner: one batch, grouped by key."""
-    builder = BatchBuilder(len(scrobbles) + 1)
+    builder = BatchBuilder(len(scrobbles) + 1, compile_separators(None))
     for s in scrobbles:
         builder.add(s)
     batch = builder.flush()

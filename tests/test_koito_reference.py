@@ -117,3 +117,70 @@ def test_koito_export_entities_with_mbids_stay_apart(any_db: Database) -> None:
         (1704153600, None, None),
         (1704240000, "11111111-1111-4111-8111-111111111111", releases[0][1]),
     ]
+
+
+MBID_AND_FEAT = FIXTURES / "lastfm" / "recenttracks-mbid-and-feat.json"
+AMBAR_MBID = "0c8a4d6c-1b4e-4f5a-9d1e-6b2f3c4d5e6f"
+
+
+def listened_tracks(snap: Snapshot) -> list[tuple[str, str, str, bool, int]]:
+    """Per track that has listens: title, its artists, its release's artists, whether it has
+    an MBID, and its listens."""
+    counts: dict[int, int] = {}
+    for x in snap.listens:
+        counts[x.track] = counts.get(x.track, 0) + 1
+
+    def credit(links: dict[int, bool]) -> str:
+        return ", ".join(f"{n}{'*' if p else ''}" for n, p in names(snap, links))
+
+    return sorted(
+        (
+            t.title,
+            credit(t.artists),
+            credit(snap.releases[t.release].artists),
+            t.mbid is not None,
+            counts[id_],
+        )
+        for id_, t in snap.tracks.items()
+        if id_ in counts
+    )
+
+
+def test_lastfm_song_with_and_without_artist_mbid_is_two_tracks(any_db: Database) -> None:
+    """Last.fm gives an artist MBID on some scrobbles of a song and not on others. Koito
+    credits the MBID's artist alone on the first (no feat. parsing) and parses the text of the
+    others, so `Canción (feat. Björk)` is two tracks, whichever scrobble comes first. Koito
+    also names the MBID's artist after the first scrobble carrying it (`Ámbar · Björk`, the
+    newest here: an export lists newest first) and finds it by MBID on all the others."""
+    import_files(any_db, "lastfm", MBID_AND_FEAT)
+    snap = load(any_db)
+
+    assert sorted((a.name, a.mbid) for a in snap.artists.values()) == [
+        ("Björk", None),
+        ("Céu", None),
+        ("Lô", None),
+        ("Ámbar", None),
+        ("Ámbar · Björk", AMBAR_MBID),
+    ]
+    assert listened_tracks(snap) == [
+        ("Canción (feat. Björk)", "Björk, Ámbar*", "Björk, Céu, Lô, Ámbar*", False, 2),
+        ("Canción (feat. Björk)", "Ámbar · Björk*", "Ámbar · Björk*", True, 2),
+        ("Dúo", "Björk, Ámbar*", "Björk, Ámbar*", False, 1),
+        ("Dúo", "Ámbar · Björk*", "Ámbar · Björk*", False, 1),
+        ("Noche (feat. Céu & Lô)", "Céu, Lô, Ámbar*", "Björk, Céu, Lô, Ámbar*", False, 2),
+        ("Noche (feat. Céu & Lô)", "Ámbar · Björk*", "Ámbar · Björk*", True, 1),
+        ("Río (feat. Björk)", "Björk, Ámbar*", "Björk, Ámbar*", False, 1),
+        ("Río (feat. Björk)", "Ámbar · Björk*", "Ámbar · Björk*", False, 1),
+    ]
+
+
+def test_lastfm_song_with_and_without_artist_mbid_imports_once(any_db: Database) -> None:
+    """The two credits of one song are cached apart, so importing again maps each scrobble
+    to its own track and adds nothing."""
+    first = import_files(any_db, "lastfm", MBID_AND_FEAT)
+    before = listened_tracks(load(any_db))
+    again = import_files(any_db, "lastfm", MBID_AND_FEAT)
+
+    assert (first.inserted, again.inserted, again.duplicates) == (11, 0, 11)
+    assert (again.artists_created, again.releases_created, again.tracks_created) == (0, 0, 0)
+    assert listened_tracks(load(any_db)) == before

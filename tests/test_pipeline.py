@@ -120,7 +120,7 @@ def test_spool_file_gives_back_every_field(tmp_path: Path) -> None:
         )
         for i in range(5)
     ]
-    builder = BatchBuilder(2)
+    builder = BatchBuilder(2, compile_separators(None))
     batches = [b for s in scrobbles if (b := builder.add(s))] + [builder.flush()]
     kept = spool.Spool(keep_in_memory=0)
     for batch in batches:

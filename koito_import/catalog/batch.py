@@ -14,8 +14,11 @@ is dropped there (`settled`), without being kept for the import stage.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from koito_import.catalog.credit import Credits
 from koito_import.catalog.resolver import Resolver
 from koito_import.catalog.view import CatalogView
 from koito_import.model import Scrobble
@@ -66,8 +69,9 @@ class KeyedBatch:
 class BatchBuilder:
     """Cuts scrobbles into KeyedBatches of `size` listens, grouping them as they come."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, separators: Sequence[re.Pattern[str]]) -> None:
         self.size = size
+        self._credits = Credits(separators)
         self._batch = KeyedBatch()
         self._index: dict[str, int] = {}
         self._mbid_counts: list[int] = []
@@ -75,7 +79,7 @@ class BatchBuilder:
     def add(self, s: Scrobble) -> KeyedBatch | None:
         """Add one scrobble; return the batch it completes, if it does."""
         b = self._batch
-        key = s.lookup_key
+        key = self._credits.key(s)
         carries = s.recording_mbid or s.release_mbid or s.artist_mbid_map
         index = self._index.get(key)
         if index is None:
