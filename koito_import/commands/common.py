@@ -1,0 +1,67 @@
+"""What every command shares: its exit codes, its two consoles, and how it fails."""
+
+import sys
+from enum import IntEnum
+from typing import Any, NoReturn
+
+import orjson
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from koito_import.dburl import DatabaseChoiceError
+from koito_import.pipeline import StrictSkip
+from koito_import.sources.base import InputError
+from koito_import.store.base import LockHeld, StoreError
+
+
+class Exit(IntEnum):
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    BAD_INPUT = 3
+    DATABASE = 4
+    LOCKED = 5
+    INTERRUPTED = 130
+
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+RERUN = "run the same command again to finish"
+
+
+class UsageProblem(Exception):
+    """An option value that cannot be used (exit 2, like click's own usage errors)."""
+
+
+def fail(code: Exit, message: str) -> NoReturn:
+    one_line = " ".join(line.strip() for line in message.splitlines() if line.strip())
+    # Escaped: a file name like "[2024] export.json" is not markup.
+    err.print(f"[red]koito-import: {escape(one_line)}[/]", soft_wrap=True)
+    raise typer.Exit(int(code))
+
+
+def classify(exc: BaseException, debug: bool) -> tuple[Exit, str]:
+    """The exit code and one-line message for a failure (re-raised with --debug when it is
+    not one of ours)."""
+    if isinstance(exc, UsageProblem):
+        return Exit.USAGE, str(exc)
+    if isinstance(exc, InputError | StrictSkip):
+        return Exit.BAD_INPUT, str(exc)
+    if isinstance(exc, LockHeld):
+        return Exit.LOCKED, str(exc)
+    if isinstance(exc, StoreError | DatabaseChoiceError):
+        return Exit.DATABASE, str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        # Ctrl-C before the batch loop (which finishes its batch instead): every batch
+        # written is whole, so the same command picks up from here.
+        return Exit.INTERRUPTED, f"interrupted (Ctrl-C): nothing half-written; {RERUN}"
+    if debug:
+        raise exc
+    return Exit.FAILED, f"unexpected error: {type(exc).__name__}: {exc} (run with --debug)"
+
+
+def json_line(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value).decode() + "\n")
+    sys.stdout.flush()
