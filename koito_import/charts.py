@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from koito_import.report import Ranked, Report
+from koito_import.report_data import Ranked, Report
 from koito_import.summary import Summary
 
 MAX_WIDTH = 100  # wider terminals get no longer bars: they would only be harder to compare
