@@ -139,8 +139,9 @@ def _write(
                 user = store.user(options.user, options.default_username, options.default_password)
                 summary.user = user.username
                 if user.created:
-                    summary.created_user = _default_user_warning(user.username, options)
-                    _note(summary, reporter, summary.created_user)
+                    # Not a progress note: the command line shows it once, last.
+                    warning = _default_user_warning(user.username, options)
+                    summary.created_user = _keep_note(summary, warning)
                 run = None
                 if files is not None:  # a dry run is no run: nothing of it is kept
                     settled = (summary.batches, summary.duplicates)
@@ -171,10 +172,15 @@ def _planner(store: Store | None, options: ImportOptions) -> BatchPlanner | None
 
 
 def _note(summary: Summary, reporter: Reporter, text: str) -> None:
+    reporter.note(_keep_note(summary, text))
+
+
+def _keep_note(summary: Summary, text: str) -> str:
+    """The note as the summary keeps it (for --json), and as it is shown."""
     if summary.dry_run:
         text = f"(dry run, not kept) {text}"
     summary.notes.append(text)
-    reporter.note(text)
+    return text
 
 
 @contextmanager

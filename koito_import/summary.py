@@ -42,7 +42,7 @@ class Summary:
     interrupted: bool = False
     notes: list[str] = field(default_factory=list)
     run_id: int | None = None  # the ledger's record of this run (None for a dry run)
-    created_user: str | None = None  # a warning when this run created Koito's default user
+    created_user: str | None = None  # the note, when this run created Koito's default user
     landed: Landed = field(default_factory=Landed)
 
     def skip(self, reason: str) -> None:

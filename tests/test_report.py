@@ -504,3 +504,28 @@ def test_default_user_warning(fresh_db: Any, backend: str, tmp_path: Path) -> No
     assert "Koito's default password 'changeme': change that password in Koito" in last
     again = cli("lastfm", files["lastfm"], db=db)
     assert "change that password" not in again.stdout + again.stderr  # not created this time
+
+
+def test_the_default_user_warning_shows_once_whatever_the_output(tmp_path: Path) -> None:
+    """On a terminal, in cron (no terminal), --quiet, --json, a dry run, and the inbox's --json
+    (where stdout is JSON lines alone): the warning that Koito's default user was created with
+    its default password is shown once, neither twice nor never."""
+    export = library(tmp_path)["maloja"]
+    inbox = tmp_path / "import"
+    inbox.mkdir()
+    (inbox / "export.json").write_bytes(export.read_bytes())
+    runs = {
+        "terminal": lambda db: terminal("maloja", export, db=db),
+        "cron": lambda db: cli("maloja", export, db=db),
+        "--quiet": lambda db: cli("maloja", export, "--quiet", db=db),
+        "--json": lambda db: cli("maloja", export, "--json", db=db),
+        "--dry-run": lambda db: cli("maloja", export, "--dry-run", db=db),
+        "inbox --json": lambda db: cli("inbox", inbox, "--json", db=db),
+    }
+    for mode, run in runs.items():
+        done = run(Database("sqlite", str(tmp_path / f"{mode}.db")))
+        assert done.returncode == 0, (mode, done.stderr)
+        shown = ANSI.sub("", done.stdout + done.stderr)
+        assert shown.count("change that password in Koito") == 1, (mode, shown)
+        if "--json" in mode:
+            assert all(json.loads(line) for line in done.stdout.splitlines()), done.stdout

@@ -45,6 +45,8 @@ def _run(source: str, *, debug: bool = False, **kwargs: Any) -> None:
         options = import_options(source, **kwargs)
         for one in _by_source(options):
             summary = import_one(one, kwargs["quiet"], as_json=kwargs["json"])
+            if kwargs["json"]:
+                json_line(summary.as_json())
             if summary.interrupted:
                 break
     except (Exception, KeyboardInterrupt) as exc:
@@ -70,11 +72,9 @@ def _by_source(options: ImportOptions) -> Iterator[ImportOptions]:
         yield replace(options, source=source, paths=paths)
 
 
-def import_one(
-    options: ImportOptions, quiet: bool, as_json: bool = False, table: bool = True
-) -> Summary:
+def import_one(options: ImportOptions, quiet: bool, as_json: bool) -> Summary:
     """One run, shown as the options ask: progress, then the summary table (and on a
-    terminal what the run inserted), or one JSON line."""
+    terminal what the run inserted) unless `as_json` (the caller prints the JSON)."""
     if not quiet:
         verb = "Checking against" if options.dry_run else "Importing into"
         err.print(f"koito-import: {verb} {escape(options.db.display())}", soft_wrap=True)
@@ -83,14 +83,13 @@ def import_one(
         summary = run_import(options, reporter)
     finally:
         reporter.close()
-    if as_json:
-        json_line(summary.as_json())
-    elif table and not quiet:
+    if not (as_json or quiet):
         out.print(_summary_table(summary))
         if out.is_terminal:
             _landed_report(options, summary)
-    if summary.created_user and not (summary.dry_run or quiet or as_json):
-        # Plainly, last: Koito is open to anyone who knows the default (--json: in `notes`).
+    if summary.created_user and not as_json:
+        # Plainly, last, even --quiet: Koito is open to anyone who knows the default
+        # (--json: in `notes`).
         out.print(f"[bold]koito-import: {escape(summary.created_user)}[/]", soft_wrap=True)
     return summary
 

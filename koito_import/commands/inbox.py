@@ -30,7 +30,7 @@ def inbox_command(folder: Path | None = None, *, debug: bool = False, **kw: Any)
             if not quiet:
                 err.print(f"koito-import: {escape(str(path))}: a {source} export")
             one = replace(base, source=source, paths=[path])
-            return import_one(one, quiet, table=not as_json)
+            return import_one(one, quiet, as_json)  # --json: the outcome carries the summary
 
         outcomes = inbox.empty(
             folder,
