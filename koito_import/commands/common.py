@@ -1,6 +1,8 @@
 """What every command shares: its exit codes, its two consoles, and how it fails."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 from typing import Any, NoReturn
 
@@ -42,17 +44,21 @@ def fail(code: Exit, message: str) -> NoReturn:
     raise typer.Exit(int(code))
 
 
+# Our failures and their exit codes, the first that matches (LockHeld is a StoreError).
+EXITS: tuple[tuple[type[Exception] | tuple[type[Exception], ...], Exit], ...] = (
+    (UsageProblem, Exit.USAGE),
+    ((InputError, StrictSkip), Exit.BAD_INPUT),
+    (LockHeld, Exit.LOCKED),
+    ((StoreError, DatabaseChoiceError), Exit.DATABASE),
+)
+
+
 def classify(exc: BaseException, debug: bool) -> tuple[Exit, str]:
     """The exit code and one-line message for a failure (re-raised with --debug when it is
     not one of ours)."""
-    if isinstance(exc, UsageProblem):
-        return Exit.USAGE, str(exc)
-    if isinstance(exc, InputError | StrictSkip):
-        return Exit.BAD_INPUT, str(exc)
-    if isinstance(exc, LockHeld):
-        return Exit.LOCKED, str(exc)
-    if isinstance(exc, StoreError | DatabaseChoiceError):
-        return Exit.DATABASE, str(exc)
+    for kinds, code in EXITS:
+        if isinstance(exc, kinds):
+            return code, str(exc)
     if isinstance(exc, KeyboardInterrupt):
         # Ctrl-C before the batch loop (which finishes its batch instead): every batch
         # written is whole, so the same command picks up from here.
@@ -60,6 +66,15 @@ def classify(exc: BaseException, debug: bool) -> tuple[Exit, str]:
     if debug:
         raise exc
     return Exit.FAILED, f"unexpected error: {type(exc).__name__}: {exc} (run with --debug)"
+
+
+@contextmanager
+def database_failures() -> Iterator[None]:
+    """A database that cannot be named, reached or read ends the command: exit 4, one line."""
+    try:
+        yield
+    except (StoreError, DatabaseChoiceError) as exc:
+        fail(Exit.DATABASE, str(exc))
 
 
 def json_line(value: Any) -> None:

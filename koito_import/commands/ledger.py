@@ -5,12 +5,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from koito_import.commands.common import Exit, classify, fail, json_line, out
+from koito_import.commands.common import Exit, classify, database_failures, fail, json_line, out
 from koito_import.commands.options import DbOpt
-from koito_import.dburl import DatabaseChoiceError, choose_database
+from koito_import.dburl import choose_database
 from koito_import.ledger import list_runs
 from koito_import.runs_view import runs_table, undo_table, when
-from koito_import.store.base import StoreError
 from koito_import.undo import UndoProblem, undo_run
 
 
@@ -20,11 +19,9 @@ def runs_command(
     json: Annotated[bool, typer.Option("--json", help="Print a JSON list on stdout.")] = False,
 ) -> None:
     """The runs that wrote to the database, newest first: what each read, inserted, created."""
-    try:
+    with database_failures():
         database = choose_database(db)
         runs = list_runs(database, limit or None)
-    except (StoreError, DatabaseChoiceError) as exc:
-        fail(Exit.DATABASE, str(exc))
     if json:
         json_line([run.as_json() for run in runs])
     elif not runs:

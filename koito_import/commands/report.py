@@ -4,10 +4,9 @@ from typing import Annotated
 
 import typer
 
-from koito_import.commands.common import Exit, fail, json_line, out
+from koito_import.commands.common import Exit, database_failures, fail, json_line, out
 from koito_import.commands.options import DbOpt
-from koito_import.dburl import DatabaseChoiceError, choose_database
-from koito_import.store.base import StoreError
+from koito_import.dburl import choose_database
 from koito_import.timeparse import parse_bound
 
 
@@ -33,11 +32,9 @@ def report_command(
         window = parse_bound(since, "--since"), parse_bound(until, "--until")
     except ValueError as exc:
         fail(Exit.USAGE, str(exc))
-    try:
+    with database_failures():
         database = choose_database(db)
         found = build_report(database, user=user, top=top, since=window[0], until=window[1])
-    except (StoreError, DatabaseChoiceError) as exc:
-        fail(Exit.DATABASE, str(exc))
     if json:
         json_line(found.as_json())
     else:
