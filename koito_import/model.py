@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 UNIT_SEPARATOR = "\x1f"
@@ -61,14 +60,12 @@ class Scrobble:
     @property
     def lookup_key(self) -> str:
         """SPEC §2.2's key: lower(artist)␟lower(title)␟lower(release)."""
-        return self.key_crediting(())
+        return self.key_with("")
 
-    def key_crediting(self, credit: Sequence[str]) -> str:
-        """The lookup key of this scrobble credited to `credit` (catalog.credit) instead of
-        the artists its text names; with no `credit`, SPEC §2.2's key."""
+    def key_with(self, suffix: str) -> str:
+        """The lookup key with `suffix` (catalog.lookup_keys) after SPEC §2.2's."""
         key = UNIT_SEPARATOR.join((self.artist.lower(), self.track.lower(), self.release.lower()))
-        if credit:
-            key += UNIT_SEPARATOR + "credit:" + RECORD_SEPARATOR.join(credit)
+        key += suffix
         if self.koito is not None:
             # Koito's importer tells exported entities apart by MBID first: two artists of one
             # name with different MBIDs stay two, and so do their albums and tracks.

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
-from koito_import.catalog.batch import KeyedBatch, MbidsCarried
+from koito_import.catalog.batch import KeyedBatch
 from koito_import.model import Scrobble
 
 KEEP_IN_MEMORY = 100_000  # listens; about 50 MB of checked batches
@@ -70,24 +70,12 @@ class Spool:
 
 
 def _plain(b: KeyedBatch) -> tuple[Any, ...]:
-    return (
-        b.keys,
-        [_scrobble_fields(s) for s in b.richest],
-        b.durations,
-        [None if c is None else (c.recording, c.release, c.artists) for c in b.carried],
-        b.listens,
-    )
+    return (b.keys, [_scrobble_fields(s) for s in b.first], b.durations, b.listens)
 
 
 def _batch(plain: tuple[Any, ...]) -> KeyedBatch:
-    keys, richest, durations, carried, listens = plain
-    return KeyedBatch(
-        keys,
-        [Scrobble(*fields) for fields in richest],
-        durations,
-        [None if c is None else MbidsCarried(*c) for c in carried],
-        listens,
-    )
+    keys, first, durations, listens = plain
+    return KeyedBatch(keys, [Scrobble(*fields) for fields in first], durations, listens)
 
 
 def _scrobble_fields(s: Scrobble) -> tuple[Any, ...]:

@@ -45,7 +45,7 @@ class Resolver:
         self.separators = separators
 
     def resolve(self, view: CatalogView, misses: dict[str, Scrobble]) -> dict[str, int]:
-        """Track references for `misses` (lookup key -> its first or richest scrobble),
+        """Track references for `misses` (lookup key -> its first scrobble),
         recording what is created and the lookup rows in `view.changes`."""
         names, mbids = self._artist_keys(misses.values())
         view.add_artists(self.store.fetch_artists(names, mbids))

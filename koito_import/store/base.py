@@ -148,16 +148,6 @@ WithinWrite = Callable[[Any, Written], None]
 
 
 @dataclass(slots=True)
-class MbidCoverage:
-    """The MBIDs a cached track's entities already have (to see if a scrobble adds one)."""
-
-    track: str | None
-    release: str | None
-    artists: set[str]
-    artists_without_mbid: int
-
-
-@dataclass(slots=True)
 class User:
     id: int
     username: str
@@ -190,10 +180,6 @@ class Store(Protocol):
 
     def lookup(self, keys: Sequence[str]) -> dict[str, int]:
         """track_lookup hits: key -> track id."""
-        ...
-
-    def mbid_coverage(self, track_ids: Collection[int]) -> dict[int, MbidCoverage]:
-        """For each track: its MBID, its release's, and its artists'."""
         ...
 
     def tracks_without_duration(self, track_ids: Collection[int]) -> set[int]:

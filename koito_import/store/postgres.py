@@ -26,7 +26,6 @@ from koito_import.store.base import (
     BatchWrite,
     CatalogChanged,
     CatalogMark,
-    MbidCoverage,
     ReleaseRow,
     TrackRow,
     User,
@@ -108,10 +107,6 @@ class PostgresStore:
     def lookup(self, keys: Sequence[str]) -> dict[str, int]:
         rows = self._spread(q.LOOKUP, list(keys), lambda chunk: (chunk,))
         return dict(rows)
-
-    def mbid_coverage(self, track_ids: Collection[int]) -> dict[int, MbidCoverage]:
-        rows = self._spread(q.MBID_COVERAGE, list(track_ids), lambda chunk: (chunk,))
-        return {r[0]: MbidCoverage(r[1], r[2], set(r[3]), r[4]) for r in rows}
 
     def tracks_without_duration(self, track_ids: Collection[int]) -> set[int]:
         rows = self._spread(q.WITHOUT_DURATION, list(track_ids), lambda chunk: (chunk,))

@@ -24,17 +24,6 @@ FROM unnest(%s::int[], %s::bigint[]) AS v(track_id, ts)
 JOIN listens l ON l.track_id = v.track_id AND l.listened_at = to_timestamp(v.ts)
 """
 
-MBID_COVERAGE = """
-SELECT t.id, t.musicbrainz_id::text, r.musicbrainz_id::text,
-       array_remove(array_agg(a.musicbrainz_id::text), NULL),
-       count(a.id) FILTER (WHERE a.musicbrainz_id IS NULL)
-FROM tracks t JOIN releases r ON r.id = t.release_id
-LEFT JOIN artist_tracks at ON at.track_id = t.id
-LEFT JOIN artists a ON a.id = at.artist_id
-WHERE t.id = ANY(%s::int[])
-GROUP BY t.id, r.musicbrainz_id
-"""
-
 _ARTIST_COLUMNS = """
 SELECT a.id, a.musicbrainz_id::text,
        array_agg(aa.alias ORDER BY aa.is_primary DESC, aa.alias)

@@ -22,16 +22,6 @@ CREATE TEMP TABLE IF NOT EXISTS q_present (track_id INTEGER, ts INTEGER, PRIMARY
 """
 
 # CROSS JOIN pins the (small) temp table as the outer loop, so each key is one index probe.
-MBID_COVERAGE = """
-SELECT t.id, t.musicbrainz_id, r.musicbrainz_id, group_concat(a.musicbrainz_id, ','),
-       sum(a.id IS NOT NULL AND a.musicbrainz_id IS NULL)
-FROM tracks t JOIN releases r ON r.id = t.release_id
-LEFT JOIN artist_tracks at ON at.track_id = t.id
-LEFT JOIN artists a ON a.id = at.artist_id
-WHERE t.id IN (SELECT CAST(v AS INTEGER) FROM temp.q_keys)
-GROUP BY t.id
-"""
-
 WITHOUT_DURATION = """
 SELECT t.id FROM temp.q_keys q CROSS JOIN tracks t ON t.id = CAST(q.v AS INTEGER)
 WHERE t.duration = 0

@@ -26,7 +26,6 @@ from koito_import.store.base import (
     BatchWrite,
     CatalogChanged,
     CatalogMark,
-    MbidCoverage,
     ReleaseRow,
     StoreError,
     TrackRow,
@@ -149,14 +148,6 @@ class SqliteStore:
             self._load("q_keys", keys)
             rows = conn.execute(q.LOOKUP).fetchall()
         return dict(rows)
-
-    def mbid_coverage(self, track_ids: Collection[int]) -> dict[int, MbidCoverage]:
-        if not track_ids:
-            return {}
-        with self._transaction("DEFERRED") as conn:
-            self._load("q_keys", track_ids)
-            rows = conn.execute(q.MBID_COVERAGE).fetchall()
-        return {r[0]: MbidCoverage(r[1], r[2], set(_split(r[3])), r[4] or 0) for r in rows}
 
     def tracks_without_duration(self, track_ids: Collection[int]) -> set[int]:
         if not track_ids:
