@@ -345,7 +345,14 @@ def limited_role(ready_db: Database) -> Iterator[tuple[str, str]]:
 
 
 def _connections(db: Database, role: str) -> int:
-    return rows(db, "SELECT count(*) FROM pg_stat_activity WHERE usename = %s", role)[0][0]
+    """The role's sessions still open. A client's close returns before the server has ended
+    its backend, so a session going away is given up to 10 s to leave pg_stat_activity."""
+    deadline = time.monotonic() + 10
+    while True:
+        count = rows(db, "SELECT count(*) FROM pg_stat_activity WHERE usename = %s", role)[0][0]
+        if count == 0 or time.monotonic() > deadline:
+            return count
+        time.sleep(0.05)
 
 
 def _admin(db: Database, sql: str) -> None:
