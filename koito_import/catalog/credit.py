@@ -16,31 +16,33 @@ from collections.abc import Sequence
 from koito_import.catalog.artist_names import parse_artists
 from koito_import.model import Scrobble
 
-MEMO_LIMIT = 200_000  # (artist, title) pairs whose parsed names are remembered
+MEMO_LIMIT = 200_000  # songs whose credit is remembered
 
 
 class Credits:
     def __init__(self, separators: Sequence[re.Pattern[str]]) -> None:
         self.separators = separators
-        self._parsed: dict[tuple[str, str], list[str]] = {}
+        self._memo: dict[tuple[object, ...], list[str] | None] = {}
 
     def key(self, s: Scrobble) -> str:
         """The scrobble's lookup key, carrying its credit when that is not the parsed one."""
         if s.koito is not None or not (s.artist_mbid_map or s.artist_mbids or s.artist_names):
             return s.lookup_key
-        parsed = self._parse(s)
-        credit = stated_credit(s, parsed)
-        return s.lookup_key if credit == parsed else s.key_crediting(credit)
+        # An export repeats each song's scrobbles: the credit is worked out once per song.
+        said = (s.artist, s.track, *s.artist_names, len(s.artist_mbids), *s.artist_mbid_map)
+        if said in self._memo:
+            credit = self._memo[said]
+        else:
+            credit = self._differing_credit(s)
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[said] = credit
+        return s.lookup_key if credit is None else s.key_crediting(credit)
 
-    def _parse(self, s: Scrobble) -> list[str]:
-        pair = (s.artist, s.track)
-        names = self._parsed.get(pair)
-        if names is None:
-            names = parse_artists(s.artist, s.track, self.separators)
-            if len(self._parsed) >= MEMO_LIMIT:
-                self._parsed.clear()
-            self._parsed[pair] = names
-        return names
+    def _differing_credit(self, s: Scrobble) -> list[str] | None:
+        parsed = parse_artists(s.artist, s.track, self.separators)
+        credit = stated_credit(s, parsed)
+        return None if credit == parsed else credit
 
 
 def stated_credit(s: Scrobble, parsed: list[str]) -> list[str]:
