@@ -69,13 +69,16 @@ class BatchBuilder:
         b = self._batch
         key = self._keys.key(s)
         index = self._index.get(key)
+        # The durations later scrobbles give a track that has none; Koito's export importer
+        # gives none (a Koito export's track is created with its duration, or found as is).
+        duration = s.duration if s.koito is None else 0
         if index is None:
             index = self._index[key] = len(b.keys)
             b.keys.append(key)
             b.first.append(s)
-            b.durations.append(s.duration)
+            b.durations.append(duration)
         elif not b.durations[index]:
-            b.durations[index] = s.duration
+            b.durations[index] = duration
         b.listens.append((index, s.listened_at, s.client))
         return self.flush() if len(b.listens) >= self.size else None
 

@@ -144,8 +144,10 @@ class Resolver:
     def _artists_by_mbid(
         self, view: CatalogView, s: Scrobble, known: list[ArtistRow]
     ) -> list[ArtistRow]:
-        """Step 2: artists by bare MBID; an unknown MBID sends the names through step 3
-        (Koito cannot name an artist from an MBID alone without MusicBrainz)."""
+        """Step 2: artists by bare MBID. An unknown MBID sends the names through step 3
+        (Koito cannot name an artist from an MBID alone without MusicBrainz), and then only
+        those names count: Koito drops the artists this step had found by MBID (step 3 may
+        find them again by name, after the others)."""
         found: list[ArtistRow] = []
         for mbid in s.artist_mbids:
             if any(a.mbid == mbid for a in (*known, *found)):
@@ -153,7 +155,7 @@ class Resolver:
             artist = view.artist_with_mbid(mbid)
             if artist is None:
                 names = _clean(s.artist_names) or parse_artists(s.artist, s.track, self.separators)
-                return found + self._match_names(view, names, [*known, *found])
+                return self._match_names(view, names, [*known, *found])
             found.append(artist)
         return found
 
@@ -236,7 +238,8 @@ class Resolver:
             track = view.create_track(NewTrack(aliases, release.id, mbid, s.duration), ids)
             # Koito's SaveTrack links every artist of a new track to its release as well.
             view.link_release(release, ids, primary_first=False)
-        view.give_track_duration(track, s.duration)
+        elif entity is None:  # Koito's export importer leaves a found track's duration be
+            view.give_track_duration(track, s.duration)
         return track
 
 

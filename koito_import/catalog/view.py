@@ -159,7 +159,11 @@ class CatalogView:
     def _index_release(self, row: ReleaseRow, artist_ids: set[int]) -> None:
         row.artist_ids |= artist_ids
         for artist_id in artist_ids:
-            self._release_by_title.setdefault((row.title, artist_id), row)
+            # Koito's look-up (LIMIT 1, no ORDER BY) gives the oldest of an artist's releases
+            # of one title, even when the artist was linked to a newer one first.
+            held = self._release_by_title.get((row.title, artist_id))
+            if held is None or _age(row) < _age(held):
+                self._release_by_title[(row.title, artist_id)] = row
         self._index_mbid(self._release_by_mbid, row)
 
     def _index_track(self, row: TrackRow) -> None:
@@ -171,6 +175,12 @@ class CatalogView:
     def _index_mbid(index: dict, row: ArtistRow | ReleaseRow | TrackRow) -> None:
         if row.mbid:
             index.setdefault(row.mbid, row)
+
+
+def _age(row: ReleaseRow) -> tuple[bool, int]:
+    """Sorts the oldest first: rows in the database by id, then the batch's new ones in the
+    order they were made (references -1, -2, ...)."""
+    return (row.id < 0, abs(row.id))
 
 
 def canonical(name: str) -> list[Alias]:
