@@ -120,6 +120,19 @@ def test_feat_and_accepts_exactly_koitos_cut_names() -> None:
     assert kept == found
 
 
+def test_feat_and_does_not_accept_a_name_differing_only_in_spaces() -> None:
+    """Koito stores "Sigur Rós " from a Koito export trimmed: not a cut name, so kept."""
+    ref = snapshot_of("Sigur Rós")
+    other = snapshot_of("Sigur Rós ")
+    found = [
+        Difference("artist", "'Sigur Rós'", ONLY_REF),
+        Difference("artist", "'Sigur Rós '", ONLY_OTHER),
+        links_difference((("Sigur Rós", True),), (("Sigur Rós ", True),)),
+    ]
+    kept, accepted = split_accepted(found, ["feat-and", "feat-order"], ref, other)
+    assert (kept, accepted) == (found, {})
+
+
 def test_feat_order_accepts_only_a_moved_primary_flag() -> None:
     ref = snapshot_of("Daft Punk", "Pharrell Williams")
     moved = links_difference(

@@ -32,7 +32,8 @@ def koito_pieces(name: str) -> list[str]:
 
 
 def _cut_by_koito(name: str) -> bool:
-    return koito_pieces(name) != [name]
+    # Surrounding spaces are not a cut: the pieces come out trimmed.
+    return koito_pieces(name) != [name.strip()]
 
 
 def split_accepted(
