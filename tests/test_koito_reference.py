@@ -184,3 +184,38 @@ def test_lastfm_song_with_and_without_artist_mbid_imports_once(any_db: Database)
     assert (first.inserted, again.inserted, again.duplicates) == (11, 0, 11)
     assert (again.artists_created, again.releases_created, again.tracks_created) == (0, 0, 0)
     assert listened_tracks(load(any_db)) == before
+
+
+def test_koito_export_names_with_spaces_are_saved_as_koito_saves_them(any_db: Database) -> None:
+    """Koito stores an exported artist's name trimmed, and saves every alias of a new album or
+    track trimmed too: a padded title keeps its Canonical alias and gains the trimmed one."""
+    import_files(any_db, "koito", FIXTURES / "koito" / "koito_export_padded_names.json")
+    snap = load(any_db)
+
+    assert sorted(a.aliases for a in snap.artists.values()) == [
+        (("Björk", "Canonical", True),),
+        (("Sigur Rós", "Canonical", True),),
+    ]
+    assert sorted(r.aliases for r in snap.releases.values()) == [
+        (("Homogenic", "MusicBrainz", False), ("Homogenic ", "Canonical", True)),
+        (("Takk...", "Canonical", True),),
+    ]
+    assert sorted(t.aliases for t in snap.tracks.values()) == [
+        (("Hoppípolla", "Canonical", True),),
+        (("Jóga", "Import", False), ("Jóga ", "Canonical", True)),
+    ]
+
+
+def test_an_album_title_with_spaces_gains_its_trimmed_alias_on_postgresql_only(
+    any_db: Database,
+) -> None:
+    """Koito's PostgreSQL SaveAlbum saves a new release's aliases trimmed as well; its SQLite
+    one does not. The title itself is kept as the scrobble gives it, on both."""
+    import_files(any_db, "lastfm", FIXTURES / "lastfm" / "recenttracks-album-title-whitespace.json")
+    (album,) = load(any_db).releases.values()
+
+    expected = {
+        "postgresql": (("Homogenic", "MusicBrainz", False), ("Homogenic ", "Canonical", True)),
+        "sqlite": (("Homogenic ", "Canonical", True),),
+    }
+    assert album.aliases == expected[any_db.kind]

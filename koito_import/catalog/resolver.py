@@ -172,13 +172,14 @@ class Resolver:
     def _koito_artist(self, view: CatalogView, entity: KoitoEntity) -> ArtistRow:
         # Koito's importer: an exported entity with an MBID is that MBID's entity, or a new one
         # (two artists of one name with different MBIDs stay two); without one, by name.
+        # Koito stores an artist's name trimmed (and then, looking it up untrimmed, never finds
+        # it again: a new artist every listen); it is looked up trimmed here.
         found = view.artist_with_mbid if entity.mbid else view.artist_named
-        artist = found(entity.mbid or entity.name)
+        artist = found(entity.mbid or entity.name.strip())
         if artist is None:
             image, source = _image(entity)
-            artist = view.create_artist(
-                NewArtist(_koito_aliases(entity, "MusicBrainz"), entity.mbid, image, source)
-            )
+            aliases = _koito_aliases(entity, "MusicBrainz", entity.name.strip())
+            artist = view.create_artist(NewArtist(aliases, entity.mbid, image, source))
         return artist
 
     # -- releases --
@@ -261,13 +262,17 @@ def _new_artist(view: CatalogView, name: str, mbid: str | None) -> ArtistRow:
     return view.create_artist(NewArtist(canonical(name), mbid))
 
 
-def _koito_aliases(entity: KoitoEntity, other_source: str) -> list[Alias]:
-    """An exported entity's aliases as Koito's importer saves them: the primary one with source
-    `Canonical`, every other one with `other_source` (MusicBrainz for artists and albums,
-    Import for tracks); the sources written in the export are not kept."""
-    primary = entity.name
-    others = [Alias(a.alias, other_source, False) for a in entity.aliases if a.alias != primary]
-    return [Alias(primary, "Canonical", True), *others]
+def _koito_aliases(entity: KoitoEntity, other_source: str, primary: str = "") -> list[Alias]:
+    """An exported entity's aliases as Koito's importer saves them: the primary one (`primary`
+    when given, for an artist: its name trimmed) with source `Canonical`, then every alias
+    trimmed, the primary one's too, that is not that text, with `other_source` (MusicBrainz for
+    artists and albums, Import for tracks); the sources written in the export are not kept."""
+    primary = primary or entity.name
+    others = dict.fromkeys(a.alias.strip() for a in entity.aliases)
+    return [
+        Alias(primary, "Canonical", True),
+        *(Alias(alias, other_source, False) for alias in others if alias and alias != primary),
+    ]
 
 
 def _image(entity: KoitoEntity) -> tuple[str | None, str | None]:
