@@ -33,6 +33,8 @@ def compile_separators(spec: str | None) -> list[re.Pattern[str]]:
 def _features(text: str) -> tuple[str, list[str]]:
     """The text without its feat. sections, and the names those sections list."""
     found: list[str] = []
+    if "feat." not in text.lower():  # every form holds it: most texts are done here
+        return text, found
     for pattern in (*BRACKETED_FEAT, TRAILING_FEAT):
         match = pattern.search(text)
         if match:

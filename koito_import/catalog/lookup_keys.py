@@ -36,6 +36,8 @@ class LookupKeys:
         """The scrobble's lookup key: SPEC's, with its credit and MBIDs where it has them."""
         if s.koito is not None:
             return s.lookup_key  # a Koito export's key carries its entities' MBIDs already
+        if self._plain(s):
+            return s.lookup_key
         said = (
             s.artist,
             s.track,
@@ -55,12 +57,34 @@ class LookupKeys:
             self._memo[said] = suffix
         return s.key_with(suffix)
 
+    def _plain(self, s: Scrobble) -> bool:
+        """Whether SPEC's key is the whole key, found without the memo for the usual
+        scrobble: no MBIDs, and no names, or the one its text names and nothing else."""
+        if s.recording_mbid or s.release_mbid or s.artist_mbids or s.artist_mbid_map:
+            return False
+        names = s.artist_names
+        if not names:
+            return True
+        return (
+            len(names) == 1
+            and names[0] == s.artist
+            and "feat." not in s.track.lower()
+            and "feat." not in s.artist.lower()
+            and not _splits(s.artist, self.separators)
+        )
+
     def _credit_suffix(self, s: Scrobble) -> str:
         if not (s.artist_mbid_map or s.artist_mbids or s.artist_names):
             return ""
         parsed = parse_artists(s.artist, s.track, self.separators)
         credit = stated_credit(s, parsed)
         return "" if credit == parsed else f"{UNIT_SEPARATOR}credit:{RECORD_SEPARATOR.join(credit)}"
+
+
+def _splits(text: str, separators: Sequence[re.Pattern[str]]) -> bool:
+    if len(separators) == 1:  # the usual case, without a generator's cost
+        return separators[0].search(text) is not None
+    return any(p.search(text) for p in separators)
 
 
 def _mbid_suffix(s: Scrobble) -> str:
