@@ -77,7 +77,7 @@ class LookupKeys:
         if not (s.artist_mbid_map or s.artist_mbids or s.artist_names):
             return ""
         parsed = parse_artists(s.artist, s.track, self.separators)
-        credit = stated_credit(s, parsed)
+        credit = _stated_credit(s, parsed)
         return "" if credit == parsed else f"{UNIT_SEPARATOR}credit:{RECORD_SEPARATOR.join(credit)}"
 
 
@@ -100,7 +100,7 @@ def _mbid_suffix(s: Scrobble) -> str:
     return f"{UNIT_SEPARATOR}mbid:{digest}"
 
 
-def stated_credit(s: Scrobble, parsed: list[str]) -> list[str]:
+def _stated_credit(s: Scrobble, parsed: list[str]) -> list[str]:
     """The names Koito's artist steps (SPEC §3) credit, taking every bare MBID as unknown
     (Koito then falls back to the names)."""
     names = [name.strip() for name, _ in s.artist_mbid_map]
