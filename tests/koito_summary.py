@@ -5,8 +5,13 @@ MBIDs, duration and listens. Ids never appear, so Koito's rows and ours compare 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
-from koito_import.compare.snapshot import Snapshot
+from conftest import FIXTURES
+from support import import_files
+
+from koito_import.compare.snapshot import Snapshot, load
+from koito_import.dburl import Database
 
 ArtistLine = tuple[str, str | None]
 TrackLine = tuple[str, str, str, str, str | None, str | None, int, int]
@@ -26,3 +31,23 @@ def summary(snap: Snapshot) -> tuple[list[ArtistLine], list[TrackLine]]:
         tracks.append((*line, t.duration, listens[id_]))
     artists = sorted((a.name, a.mbid) for a in snap.artists.values())
     return artists, sorted(tracks, key=repr)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A fixture's rows, summed up: `what` tells what the input shows."""
+
+    fixture: str  # source/file under tests/fixtures
+    what: str
+    artists: list[ArtistLine]
+    tracks: list[TrackLine]
+
+    @property
+    def name(self) -> str:
+        return self.fixture.split("/")[1]
+
+
+def imported(db: Database, fixture: str) -> tuple[list[ArtistLine], list[TrackLine]]:
+    """The summary of `db` after importing `fixture` (source/file) into it."""
+    import_files(db, fixture.split("/")[0], FIXTURES / fixture)
+    return summary(load(db))

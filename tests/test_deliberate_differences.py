@@ -1,17 +1,12 @@
 """What koito-import builds where it deliberately differs from Koito (README, "Proven against
-Koito"): each input was also imported by Koito v0.1.10, whose result is told in `koito`; the
+Koito"): each input was also imported by Koito v0.1.10, and `what` tells what Koito built; the
 rows asserted are koito-import's, on both back ends (summed up by koito_summary)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
-from conftest import FIXTURES
-from koito_summary import ArtistLine, TrackLine, summary
-from support import import_files
+from koito_summary import Expected, imported
 
-from koito_import.compare.snapshot import load
 from koito_import.dburl import Database
 
 BJORK = "87c5dedd-371d-4a53-9f7f-80522fb7f3cb"
@@ -20,40 +15,32 @@ OLAFUR_ALICE = "Ólafur Arnalds*, Alice Sara Ott"
 ONE_JOGA = [("Jóga", "Homogenic", "Björk*", "Björk*", None, None, 0, 2)]
 
 
-@dataclass(frozen=True)
-class Deliberate:
-    fixture: str
-    koito: str
-    artists: list[ArtistLine]
-    tracks: list[TrackLine]
-
-
 CASES = [
-    Deliberate(
+    Expected(
         "maloja/artist-whitespace.json",
         "a second Björk (looked up as 'Björk ', stored trimmed), with its own album and track",
         [("Björk", None)],
         ONE_JOGA,
     ),
-    Deliberate(
+    Expected(
         "listenbrainz/artist-names-whitespace.jsonl",
         "a second Björk from `artist_names: ['Björk ']`, with its own album and track",
         [("Björk", None)],
         ONE_JOGA,
     ),
-    Deliberate(
+    Expected(
         "lastfm/recenttracks-artist-mbid-whitespace.json",
         "a second Björk from the name->MBID pair 'Björk ', with its own album and track",
         [("Björk", BJORK)],
         [("Hunter", "Homogenic", "Björk*", "Björk*", None, None, 0, 2)],
     ),
-    Deliberate(
+    Expected(
         "lastfm/recenttracks-artist-two-mbids.json",
         "MØ ends with the MBID of the last scrobble (b2c3…), which it logs it will not set",
         [("MØ", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d")],
         [("Final Song", "Forever Neverland", "MØ*", "MØ*", None, None, 0, 2)],
     ),
-    Deliberate(
+    Expected(
         "listenbrainz/mapping-fewer-artists.jsonl",
         "宇多田ヒカル credited twice, so no track matches: a new track for the second listen",
         [("Skrillex", None), ("宇多田ヒカル", "6ffb8ea9-2370-44d8-b678-e9237bbd347b")],
@@ -70,13 +57,13 @@ CASES = [
             )
         ],
     ),
-    Deliberate(
+    Expected(
         "listenbrainz/old-mapping-artist-mbids.jsonl",
         "drops `mbid_mapping.artist_mbids`: a new artist 'Sigur Ros' with its album and track",
         [("Sigur Rós", "f6f2326f-6b25-4170-b89d-e235b25508e8")],
         [("Glósóli", "Takk...", "Sigur Rós*", "Sigur Rós*", None, None, 0, 2)],
     ),
-    Deliberate(
+    Expected(
         "maloja/release-title-twice.json",
         "the second Nocturne scrobble goes to a new track on Ólafur Arnalds' older album",
         [("Alice Sara Ott", None), ("Ólafur Arnalds", None)],
@@ -86,7 +73,7 @@ CASES = [
             ("Verses", CHOPIN, "Ólafur Arnalds*", OLAFUR_ALICE, None, None, 0, 1),
         ],
     ),
-    Deliberate(
+    Expected(
         "lastfm/recenttracks-feat-order-album.json",
         "Jónsi feat. Sigur Rós is credited to Sigur Rós first and put on Sigur Rós's album",
         [("Jónsi", None), ("Sigur Rós", None)],
@@ -98,8 +85,6 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.fixture.split("/")[1])
-def test_what_koito_import_builds_instead(any_db: Database, case: Deliberate) -> None:
-    import_files(any_db, case.fixture.split("/")[0], FIXTURES / case.fixture)
-
-    assert summary(load(any_db)) == (case.artists, case.tracks), f"Koito: {case.koito}"
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_what_koito_import_builds_instead(any_db: Database, case: Expected) -> None:
+    assert imported(any_db, case.fixture) == (case.artists, case.tracks), f"Koito: {case.what}"

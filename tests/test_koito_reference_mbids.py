@@ -8,27 +8,16 @@ must build the same from the same file on both back ends. No Koito binary is nee
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from conftest import FIXTURES
-from koito_summary import ArtistLine, TrackLine, summary
+from koito_summary import Expected, imported, summary
 from support import import_files
 
 from koito_import.compare.snapshot import load
 from koito_import.dburl import Database
 
-
-@dataclass(frozen=True)
-class Case:
-    fixture: str  # source/file under tests/fixtures
-    what: str
-    artists: list[ArtistLine]
-    tracks: list[TrackLine]
-
-
 KOITO_BUILT = [
-    Case(
+    Expected(
         "lastfm/recenttracks-recording-mbid-two-titles.json",
         "a recording MBID under two titles: the scrobble without it is a track of its own",
         [("Björk", None)],
@@ -46,7 +35,7 @@ KOITO_BUILT = [
             ),
         ],
     ),
-    Case(
+    Expected(
         "lastfm/recenttracks-release-mbid-two-titles.json",
         "a release MBID under two album texts: the text without it makes its own release",
         [("Sigur Rós", None)],
@@ -73,7 +62,7 @@ KOITO_BUILT = [
             ),
         ],
     ),
-    Case(
+    Expected(
         "lastfm/recenttracks-artist-mbid-two-texts.json",
         "one artist MBID under two artist texts: the MBID finds the first text's artist",
         [("Sigur Ros", None), ("Sigur Rós", "f6f2326f-6b25-4170-b89d-e235b25508e8")],
@@ -82,7 +71,7 @@ KOITO_BUILT = [
             ("Glósóli", "Takk...", "Sigur Rós*", "Sigur Rós*", None, None, 0, 2),
         ],
     ),
-    Case(
+    Expected(
         "lastfm/recenttracks-mbid-late.json",
         "an artist MBID arriving on a later scrobble of another text",
         [("Sigur Ros", "f6f2326f-6b25-4170-b89d-e235b25508e8"), ("Sigur Rós", None)],
@@ -91,7 +80,7 @@ KOITO_BUILT = [
             ("Glósóli", "Takk...", "Sigur Rós*", "Sigur Rós*", None, None, 0, 1),
         ],
     ),
-    Case(
+    Expected(
         "lastfm/recenttracks-release-mbid-late.json",
         "a release MBID arriving after scrobbles of the album without it",
         [("Sigur Rós", None)],
@@ -119,7 +108,7 @@ KOITO_BUILT = [
             ),
         ],
     ),
-    Case(
+    Expected(
         "lastfm/recenttracks-recording-mbid-late.json",
         "a recording MBID arriving after the song was scrobbled on two albums",
         [("Björk", None)],
@@ -137,7 +126,7 @@ KOITO_BUILT = [
             ("Jóga", "Homogenic", "Björk*", "Björk*", None, None, 0, 1),
         ],
     ),
-    Case(
+    Expected(
         "lastfm/recenttracks-mbids-spread.json",
         "one song's MBIDs spread over its scrobbles: each gives what it has",
         [("Björk", "87c5dedd-371d-4a53-9f7f-80522fb7f3cb")],
@@ -154,7 +143,7 @@ KOITO_BUILT = [
             ),
         ],
     ),
-    Case(
+    Expected(
         "lastfm/recenttracks-release-two-mbids.json",
         "one album text with two release MBIDs: the first stays",
         [("Björk", "87c5dedd-371d-4a53-9f7f-80522fb7f3cb")],
@@ -171,7 +160,7 @@ KOITO_BUILT = [
             ),
         ],
     ),
-    Case(
+    Expected(
         "listenbrainz/recording-mbid-two-titles.jsonl",
         "ListenBrainz: a recording MBID under two titles",
         [("Daft Punk", "056e4f3e-d505-4dad-8ec1-d04f521cbb56")],
@@ -198,7 +187,7 @@ KOITO_BUILT = [
             ),
         ],
     ),
-    Case(
+    Expected(
         "listenbrainz/release-mbid-two-titles.jsonl",
         "ListenBrainz: a release MBID under two album texts",
         [("Rosalía", "4b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e")],
@@ -226,7 +215,7 @@ KOITO_BUILT = [
             ("Pienso en tu mirá", "El mal querer", "Rosalía*", "Rosalía*", None, None, 0, 1),
         ],
     ),
-    Case(
+    Expected(
         "listenbrainz/mbid-late.jsonl",
         "ListenBrainz: MBIDs arriving on a later listen",
         [("Sigur Ros", None), ("Sigur Rós", "f6f2326f-6b25-4170-b89d-e235b25508e8")],
@@ -235,7 +224,7 @@ KOITO_BUILT = [
             ("Glósóli", "Takk...", "Sigur Rós*", "Sigur Rós*", None, None, 0, 2),
         ],
     ),
-    Case(
+    Expected(
         "listenbrainz/duration-first.jsonl",
         "ListenBrainz: the first listen's duration, not the MBID-carrying listen's",
         [("Ólafur Arnalds", "3a5a8f6e-1c1b-4f6c-9b3f-2c1e4d5f6a7b")],
@@ -252,7 +241,7 @@ KOITO_BUILT = [
             ),
         ],
     ),
-    Case(
+    Expected(
         "listenbrainz/bare-artist-mbids-known.jsonl",
         "ListenBrainz: bare artist MBIDs naming known artists, and the same song without them",
         [
@@ -265,7 +254,7 @@ KOITO_BUILT = [
             ("Saman", "Saman", "MØ*, 宇多田ヒカル", "MØ*, 宇多田ヒカル", None, None, 0, 2),
         ],
     ),
-    Case(
+    Expected(
         "listenbrainz/artist-mbids-first-known.jsonl",
         "ListenBrainz: the first artist MBID known, the second not: Koito keeps only the names",
         [
@@ -279,7 +268,7 @@ KOITO_BUILT = [
             ("Saman", "Saman", "宇多田ヒカル*, MØ", "宇多田ヒカル*, MØ", None, None, 0, 1),
         ],
     ),
-    Case(
+    Expected(
         "koito/koito_export_duration_later.json",
         "a Koito export: a found track keeps its duration",
         [("Björk", None)],
@@ -290,16 +279,13 @@ KOITO_BUILT = [
 ]
 
 
-@pytest.mark.parametrize("case", KOITO_BUILT, ids=lambda c: c.fixture.split("/")[1])
-def test_koito_built_the_same(any_db: Database, case: Case) -> None:
-    source = case.fixture.split("/")[0]
-    import_files(any_db, source, FIXTURES / case.fixture)
-
-    assert summary(load(any_db)) == (case.artists, case.tracks), case.what
+@pytest.mark.parametrize("case", KOITO_BUILT, ids=lambda c: c.name)
+def test_koito_built_the_same(any_db: Database, case: Expected) -> None:
+    assert imported(any_db, case.fixture) == (case.artists, case.tracks), case.what
 
 
-@pytest.mark.parametrize("case", KOITO_BUILT[:8], ids=lambda c: c.fixture.split("/")[1])
-def test_importing_again_adds_nothing(any_db: Database, case: Case) -> None:
+@pytest.mark.parametrize("case", KOITO_BUILT[:8], ids=lambda c: c.name)
+def test_importing_again_adds_nothing(any_db: Database, case: Expected) -> None:
     """Scrobbles of one text that Koito resolved apart are cached apart: each maps to its own
     track again."""
     source = case.fixture.split("/")[0]

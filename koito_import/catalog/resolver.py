@@ -174,11 +174,12 @@ class Resolver:
         # (two artists of one name with different MBIDs stay two); without one, by name.
         # Koito stores an artist's name trimmed (and then, looking it up untrimmed, never finds
         # it again: a new artist every listen); it is looked up trimmed here.
+        name = entity.name.strip()
         found = view.artist_with_mbid if entity.mbid else view.artist_named
-        artist = found(entity.mbid or entity.name.strip())
+        artist = found(entity.mbid or name)
         if artist is None:
             image, source = _image(entity)
-            aliases = _koito_aliases(entity, "MusicBrainz", entity.name.strip())
+            aliases = _koito_aliases(entity, "MusicBrainz", name)
             artist = view.create_artist(NewArtist(aliases, entity.mbid, image, source))
         return artist
 

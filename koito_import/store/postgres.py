@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import psycopg
 
 from koito_import.dburl import Database
+from koito_import.model import Alias
 from koito_import.store import concurrent
 from koito_import.store import sql_postgres as q
 from koito_import.store.base import (
@@ -26,6 +28,7 @@ from koito_import.store.base import (
     BatchWrite,
     CatalogChanged,
     CatalogMark,
+    NewRelease,
     ReleaseRow,
     TrackRow,
     User,
@@ -37,7 +40,6 @@ from koito_import.store.shared import DriverErrors, choose_user, import_lock, tr
 
 T = TypeVar("T")
 LOCK_KEY = 0x6B6F69746F  # "koito": one import at a time per database
-AliasRow = tuple[int, str, str, bool]  # entity id, alias, source, is_primary
 CHUNK = LOOKUP_CHUNK  # keys per look-up query when spread across workers
 
 
@@ -271,7 +273,7 @@ def _copy_entities(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) ->
                 for i, n in enumerate(batch.releases)
             ],
         )
-        _copy(conn, q.COPY_RELEASE_ALIASES, _with_trimmed_titles(refs.aliases(batch.releases, r)))
+        _copy(conn, q.COPY_RELEASE_ALIASES, refs.aliases(_trimmed_too(batch.releases), r))
     if batch.artist_releases:
         _copy(conn, q.COPY_TMP_LINKS, [(a(x), r(y), p) for x, y, p in batch.artist_releases])
         conn.execute(q.INSERT_ARTIST_RELEASES)
@@ -287,18 +289,20 @@ def _copy_entities(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) ->
         conn.execute(q.INSERT_ARTIST_TRACKS)
 
 
-def _with_trimmed_titles(rows: Iterable[AliasRow]) -> Iterator[AliasRow]:
+def _trimmed_too(releases: list[NewRelease]) -> list[NewRelease]:
     """Koito's PostgreSQL SaveAlbum also saves every alias of a new release trimmed (source
-    MusicBrainz): a title with spaces around it gets its trimmed text as a second alias."""
-    by_release: dict[int, list[AliasRow]] = {}
-    for row in rows:
-        by_release.setdefault(row[0], []).append(row)
-    for release_id, aliases in by_release.items():
-        yield from aliases
-        texts = {alias for _, alias, _, _ in aliases}
-        for trimmed in dict.fromkeys(alias.strip() for _, alias, _, _ in aliases):
-            if trimmed and trimmed not in texts:
-                yield release_id, trimmed, "MusicBrainz", False
+    MusicBrainz): a title with spaces around it gets its trimmed text as a second alias
+    (`RefMap.aliases` keeps the first of two equal texts)."""
+    return [
+        replace(new, aliases=[*new.aliases, *_trimmed(new.aliases)])
+        if any(a.alias != a.alias.strip() for a in new.aliases)
+        else new
+        for new in releases
+    ]
+
+
+def _trimmed(aliases: list[Alias]) -> list[Alias]:
+    return [Alias(a.alias.strip(), "MusicBrainz", False) for a in aliases if a.alias.strip()]
 
 
 def _apply_updates(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) -> None:
