@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from koito_import.catalog.artist_names import parse_artists
 from koito_import.model import RECORD_SEPARATOR, UNIT_SEPARATOR, Scrobble
 
-MEMO_LIMIT = 50_000  # songs whose key suffix is remembered (about 300 bytes each)
+MEMO_LIMIT = 10_000  # songs whose key suffix is remembered (up to about 800 bytes each)
 
 
 class LookupKeys:
