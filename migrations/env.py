@@ -1,6 +1,6 @@
 """Alembic environment for both back ends (PostgreSQL and SQLite).
 
-koito_import.schema runs the migrations programmatically and hands over an open connection
+koito_import.schema.upgrade runs the migrations programmatically and hands over an open connection
 (inside a transaction it already holds) in `config.attributes["connection"]`. Running Alembic by
 hand also works: pass the database with `-x url=postgresql+psycopg://...` or `sqlite:///...`.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from koito_import.schema import VERSION_TABLE
+from koito_import.schema.status import VERSION_TABLE
 
 
 def _migrate(connection: Connection) -> None:

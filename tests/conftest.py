@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from bench.pgserver import NoServerError, database_url, postgres_server
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -11,7 +11,7 @@ from conftest import FIXTURES
 from support import import_files
 
 from koito_import.compare.snapshot import Snapshot, load
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 
 ArtistLine = tuple[str, str | None]
 TrackLine = tuple[str, str, str, str, str | None, str | None, int, int]

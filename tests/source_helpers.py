@@ -6,7 +6,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from koito_import.model import Scrobble, Skip
+from koito_import.core.model import Scrobble, Skip
 from koito_import.sources import read_inputs
 from koito_import.sources.base import ByteCounter, SourceOptions
 

@@ -13,12 +13,13 @@ import psycopg
 import pytest
 
 from koito_import.catalog.artist_names import compile_separators
-from koito_import.dburl import Database
-from koito_import.model import Alias
-from koito_import.pipeline import ImportOptions, run_import
-from koito_import.progress import QuietReporter
+from koito_import.core.dburl import Database
+from koito_import.core.model import Alias
+from koito_import.core.summary import Summary
+from koito_import.importer.options import ImportOptions
+from koito_import.importer.pipeline import run_import
+from koito_import.importer.progress import QuietReporter
 from koito_import.store.base import BatchWrite, Listen, LookupRow, NewArtist, NewRelease, NewTrack
-from koito_import.summary import Summary
 
 CLI = [sys.executable, "-m", "koito_import"]
 MBID_A = "11111111-1111-1111-1111-111111111111"

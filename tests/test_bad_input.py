@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from bench.pgserver import database_url
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 from koito_import.sources.names import MAX_NAME_BYTES, TOO_LONG
 from tests.conftest import FIXTURES, DatabaseFactory
 from tests.support import CLI, catalog, cli, db_arg, import_files, rows

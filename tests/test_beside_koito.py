@@ -11,8 +11,8 @@ from support import import_files, rows
 from koito_import.catalog.artist_names import compile_separators
 from koito_import.catalog.batch import BatchBuilder, BatchPlanner, KeyedBatch
 from koito_import.catalog.resolver import Resolver
-from koito_import.dburl import Database
-from koito_import.model import Scrobble
+from koito_import.core.dburl import Database
+from koito_import.core.model import Scrobble
 from koito_import.store import open_store
 from koito_import.store.base import CatalogChanged
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 from tests.support import import_files, rows
 
 

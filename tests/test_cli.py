@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from koito_import import schema
-from koito_import.dburl import Database
-from koito_import.timeparse import parse_bound
+from koito_import.core.dburl import Database
+from koito_import.core.times import parse_bound
 from tests.conftest import FIXTURES
 from tests.support import CLI, cli, execute, rows, value
 

@@ -12,7 +12,7 @@ from support import import_files, rows
 from koito_import.compare.accept import koito_pieces, split_accepted
 from koito_import.compare.diff import ONLY_OTHER, ONLY_REF, Difference, compare
 from koito_import.compare.snapshot import Artist, Snapshot, load
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 
 MALOJA = FIXTURES / "maloja" / "export.json"
 TOOL = Path(__file__).parent.parent / "tools" / "compare.py"

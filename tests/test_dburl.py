@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from koito_import.dburl import Database, DatabaseChoiceError, choose_database, parse_database
+from koito_import.core.dburl import Database, DatabaseChoiceError, choose_database, parse_database
 
 SECRET = "S3cr3t"
 

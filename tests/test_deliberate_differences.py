@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from koito_summary import Expected, imported
 
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 
 BJORK = "87c5dedd-371d-4a53-9f7f-80522fb7f3cb"
 CHOPIN = "The Chopin Project"

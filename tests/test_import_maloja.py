@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from koito_import.dburl import Database
-from koito_import.model import UNIT_SEPARATOR
+from koito_import.core.dburl import Database
+from koito_import.core.model import UNIT_SEPARATOR
 from tests.conftest import FIXTURES, DatabaseFactory
 from tests.support import catalog, import_files, listens_per_artist, lookup_threads, rows, value
 

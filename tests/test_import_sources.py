@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
+from koito_import.core.summary import Summary
 from koito_import.sources.base import InputError, SourceOptions
-from koito_import.summary import Summary
 from tests.conftest import FIXTURES, DatabaseFactory
 from tests.support import catalog, import_files, listens_per_artist, rows
 

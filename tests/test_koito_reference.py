@@ -12,7 +12,7 @@ from conftest import FIXTURES
 from support import import_files
 
 from koito_import.compare.snapshot import Snapshot, load
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 
 LP3 = FIXTURES / "koito" / "koito_export_lp3.json"
 AMERICAN_FOOTBALL = "4ebb5ad3-9018-407d-8c24-c03011ab9ac6"

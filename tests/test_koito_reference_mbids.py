@@ -14,7 +14,7 @@ from koito_summary import Expected, imported, summary
 from support import import_files
 
 from koito_import.compare.snapshot import load
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 
 KOITO_BUILT = [
     Expected(

@@ -6,7 +6,7 @@ from typing import Any
 
 from koito_import.catalog.artist_names import compile_separators
 from koito_import.catalog.lookup_keys import LookupKeys
-from koito_import.model import Scrobble
+from koito_import.core.model import Scrobble
 
 KEYS = LookupKeys(compile_separators(None))
 SPEC_KEY = "björk\x1fjóga\x1fhomogenic"

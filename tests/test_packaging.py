@@ -19,9 +19,15 @@ def _directory(package: str) -> Path:
 
 def test_every_package_exists() -> None:
     for package in SETUPTOOLS["packages"]:
-        assert (_directory(package) / "__init__.py").is_file() or _directory(package).is_dir(), (
-            package
-        )
+        assert (_directory(package) / "__init__.py").is_file(), package
+
+
+def test_every_package_of_the_source_is_shipped() -> None:
+    """A folder of modules left out of the list would be missing from the installed tool."""
+    shipped = {_directory(package) for package in SETUPTOOLS["packages"]}
+    for root in (REPO / "koito_import", REPO / "migrations"):
+        for init in root.rglob("__init__.py"):
+            assert init.parent in shipped, init.parent.relative_to(REPO)
 
 
 def test_every_package_data_pattern_matches_a_file() -> None:

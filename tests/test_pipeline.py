@@ -8,15 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from koito_import import pipeline, spool
 from koito_import.catalog.artist_names import compile_separators
 from koito_import.catalog.batch import BatchBuilder
-from koito_import.dburl import Database
-from koito_import.model import Alias, KoitoEntity, KoitoListenEntities, Scrobble
-from koito_import.pipeline import ImportOptions, run_import
-from koito_import.progress import QuietReporter
+from koito_import.core.dburl import Database
+from koito_import.core.model import Alias, KoitoEntity, KoitoListenEntities, Scrobble
+from koito_import.core.summary import Summary
+from koito_import.importer import reading, spool
+from koito_import.importer.options import IMPORTING, ImportOptions
+from koito_import.importer.pipeline import run_import
+from koito_import.importer.progress import QuietReporter
 from koito_import.sources.base import ByteCounter
-from koito_import.summary import Summary
 from tests.support import catalog, import_files
 
 WHEN = 1_700_000_000
@@ -64,9 +65,9 @@ def test_a_large_input_is_parsed_once_and_spooled(
     import_files(in_memory, "maloja", path, batch_size=150)
 
     reads: list[Path] = []
-    real_read = pipeline.read_inputs
+    real_read = reading.read_inputs
     monkeypatch.setattr(
-        pipeline, "read_inputs", lambda s, p, *a: reads.extend(p) or real_read(s, p, *a)
+        reading, "read_inputs", lambda s, p, *a: reads.extend(p) or real_read(s, p, *a)
     )
     monkeypatch.setattr(spool, "KEEP_IN_MEMORY", 500)  # the rest goes to the temporary file
     spooled = Database("sqlite", str(tmp_path / "spooled.db"))
@@ -83,9 +84,9 @@ def test_progress_follows_reading_then_each_batch_written(tmp_path: Path) -> Non
     db = Database("sqlite", str(tmp_path / "koito.db"))
     run_import(options(db, path, 300), recorder)
 
-    reading = [s for s in recorder.seen if s[0] != pipeline.IMPORTING]
+    reading = [s for s in recorder.seen if s[0] != IMPORTING]
     assert reading and reading[-1][1] == reading[-1][2] == path.stat().st_size
-    importing = [s[1:] for s in recorder.seen if s[0] == pipeline.IMPORTING]
+    importing = [s[1:] for s in recorder.seen if s[0] == IMPORTING]
     # Listens, not bytes: none at first (not 100 % before anything is written), then batch by
     # batch, with what each batch inserted.
     assert importing == [

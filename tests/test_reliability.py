@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from koito_import import schema
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 from koito_import.sources.base import InputError
 from koito_import.store import open_store
 from tests.conftest import FIXTURES, DatabaseFactory

@@ -19,12 +19,12 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from koito_import import report as report_module
 from koito_import import schema
-from koito_import.charts import bar, bar_chart, render_report
-from koito_import.dburl import Database
-from koito_import.report import Ranked, Report, build_report, every_month, landed_report
-from koito_import.summary import Landed
+from koito_import.core.dburl import Database
+from koito_import.core.summary import Landed
+from koito_import.report import queries as report_module
+from koito_import.report.charts import bar, bar_chart, render_report
+from koito_import.report.queries import Ranked, Report, build_report, every_month, landed_report
 from tests.support import CLI, cli, db_arg, import_files, rows, value
 
 LONG_ARTIST = "The Extraordinarily Long-Named Orchestra of 宇多田ヒカル and Her Many Friends"

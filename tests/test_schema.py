@@ -13,7 +13,7 @@ import pytest
 
 from bench.pgserver import database_url
 from koito_import import schema
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 from koito_import.schema import SchemaError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"

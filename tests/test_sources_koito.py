@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from source_helpers import FIXTURES, UTADA, read, reasons
 
-from koito_import.model import Alias
+from koito_import.core.model import Alias
 from koito_import.sources.base import InputError
 
 EXPORT = FIXTURES / "koito" / "koito_export.json"

@@ -12,7 +12,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 
 from koito_import import cli, schema
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 from koito_import.sources import SOURCES
 
 HEAVY = {"alembic", "sqlalchemy", "psycopg", "psycopg_pool"}

@@ -12,7 +12,7 @@ import bcrypt
 import psycopg
 import pytest
 
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 from koito_import.schema import upgrade
 from koito_import.store.base import (
     BatchWrite,

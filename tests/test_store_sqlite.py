@@ -16,7 +16,7 @@ from pathlib import Path
 import bcrypt
 import pytest
 
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 from koito_import.schema import upgrade
 from koito_import.store.base import (
     BatchWrite,
@@ -280,7 +280,7 @@ def test_lowest_admin_is_the_default_user(store: SqliteStore, sqlite_db: Databas
 
 _OTHER_IMPORT = """
 import sys
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 from koito_import.store.base import LockHeld
 from koito_import.store.sqlite import SqliteStore
 store = SqliteStore(Database("sqlite", sys.argv[1]))

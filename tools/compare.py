@@ -17,7 +17,7 @@ from koito_import.compare.accept import RULES, split_accepted
 from koito_import.compare.diff import compare
 from koito_import.compare.report import render
 from koito_import.compare.snapshot import load
-from koito_import.dburl import parse_database
+from koito_import.core.dburl import parse_database
 
 
 def main(argv: list[str] | None = None) -> int:

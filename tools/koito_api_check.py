@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from koito_server import KoitoServer
 
 from koito_import.compare.snapshot import Snapshot, load
-from koito_import.dburl import Database, parse_database
+from koito_import.core.dburl import Database, parse_database
 
 TOP = 10
 

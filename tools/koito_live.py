@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from koito_server import KoitoServer
 
 from koito_import.compare.snapshot import Snapshot, load
-from koito_import.dburl import Database, parse_database
+from koito_import.core.dburl import Database, parse_database
 from koito_import.sources.maloja import to_scrobble
 
 LIVE_EPOCH = 1_104_537_600  # 2005-01-01: before every generated history

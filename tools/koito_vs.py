@@ -27,7 +27,7 @@ from koito_import.compare.accept import RULES, split_accepted
 from koito_import.compare.diff import compare
 from koito_import.compare.report import render
 from koito_import.compare.snapshot import load
-from koito_import.dburl import parse_database
+from koito_import.core.dburl import parse_database
 
 # The word Koito looks for in a file name, per source.
 KOITO_NAMES = {

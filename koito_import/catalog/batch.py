@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from koito_import.catalog.lookup_keys import LookupKeys
 from koito_import.catalog.resolver import Resolver
 from koito_import.catalog.view import CatalogView
-from koito_import.model import Scrobble
+from koito_import.core.model import Scrobble
 from koito_import.store.base import BatchWrite, Store
 
 # Keys remembered per run (about 150 bytes each); beyond, keys are looked up every batch.

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 
 from koito_import.catalog.artist_names import parse_artists
-from koito_import.model import RECORD_SEPARATOR, UNIT_SEPARATOR, Scrobble
+from koito_import.core.model import RECORD_SEPARATOR, UNIT_SEPARATOR, Scrobble
 
 MEMO_LIMIT = 10_000  # songs whose key suffix is remembered (up to about 800 bytes each)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from koito_import.catalog.artist_names import parse_artists
 from koito_import.catalog.view import CatalogView, canonical
-from koito_import.model import Alias, KoitoEntity, Scrobble
+from koito_import.core.model import Alias, KoitoEntity, Scrobble
 from koito_import.store.base import (
     ArtistRow,
     LookupRow,

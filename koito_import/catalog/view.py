@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from koito_import.model import Alias
+from koito_import.core.model import Alias
 from koito_import.store.base import (
     ArtistRow,
     BatchWrite,

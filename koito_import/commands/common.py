@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from koito_import.dburl import DatabaseChoiceError
-from koito_import.pipeline import StrictSkip
+from koito_import.core.dburl import DatabaseChoiceError
+from koito_import.importer.options import StrictSkip
 from koito_import.sources.base import InputError
 from koito_import.store.base import LockHeld, StoreError
 

@@ -5,7 +5,7 @@ from rich.markup import escape
 from koito_import import schema
 from koito_import.commands.common import database_failures, out
 from koito_import.commands.options import DbOpt
-from koito_import.dburl import choose_database
+from koito_import.core.dburl import choose_database
 
 
 def status_command(db: DbOpt = None) -> None:

@@ -10,10 +10,11 @@ from rich.table import Table
 
 from koito_import.commands.common import RERUN, Exit, classify, err, fail, json_line, out
 from koito_import.commands.options import import_options, import_parameters
-from koito_import.pipeline import ImportOptions, run_import
-from koito_import.progress import PlainReporter, QuietReporter, RichReporter
+from koito_import.core.summary import Summary
+from koito_import.importer.options import ImportOptions
+from koito_import.importer.pipeline import run_import
+from koito_import.importer.progress import PlainReporter, QuietReporter, RichReporter
 from koito_import.sources import group_by_source
-from koito_import.summary import Summary
 
 # One command per source (koito_import.sources.SOURCES, which a test keeps in step), plus auto.
 SOURCE_HELP = {
@@ -96,8 +97,8 @@ def import_one(options: ImportOptions, quiet: bool, as_json: bool) -> Summary:
 
 def _landed_report(options: ImportOptions, summary: Summary) -> None:
     """Below the summary table on a terminal: what this run inserted, and what it skipped."""
-    from koito_import.charts import render_landed
-    from koito_import.report import landed_report
+    from koito_import.report.charts import render_landed
+    from koito_import.report.queries import landed_report
 
     report = landed_report(options.db, summary.landed, artists=not summary.dry_run)
     render_landed(report, summary, out)

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from koito_import import inbox
 from koito_import.commands.common import Exit, classify, err, fail, json_line
 from koito_import.commands.imports import import_one
 from koito_import.commands.options import import_options, import_parameters
-from koito_import.summary import Summary
+from koito_import.core.summary import Summary
+from koito_import.importer import inbox
 
 
 def inbox_command(folder: Path | None = None, *, debug: bool = False, **kw: Any) -> None:

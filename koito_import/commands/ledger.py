@@ -7,10 +7,10 @@ from rich.console import Console
 
 from koito_import.commands.common import Exit, classify, database_failures, fail, json_line, out
 from koito_import.commands.options import DbOpt
-from koito_import.dburl import choose_database
-from koito_import.ledger import list_runs
-from koito_import.runs_view import runs_table, undo_table, when
-from koito_import.undo import UndoProblem, undo_run
+from koito_import.core.dburl import choose_database
+from koito_import.ledger.listing import list_runs
+from koito_import.ledger.undo import UndoProblem, undo_run
+from koito_import.ledger.view import runs_table, undo_table, when
 
 
 def runs_command(

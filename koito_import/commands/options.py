@@ -11,11 +11,11 @@ import typer
 
 from koito_import.catalog.artist_names import compile_separators
 from koito_import.commands.common import UsageProblem
-from koito_import.dburl import choose_database
-from koito_import.pipeline import ImportOptions
+from koito_import.core.dburl import choose_database
+from koito_import.core.times import parse_bound
+from koito_import.importer.options import ImportOptions
 from koito_import.sources.base import SourceOptions
 from koito_import.store.base import LOOKUP_CHUNK
-from koito_import.timeparse import parse_bound
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Files, directories or zips to import.")]
 DbOpt = Annotated[

@@ -6,8 +6,8 @@ import typer
 
 from koito_import.commands.common import Exit, database_failures, fail, json_line, out
 from koito_import.commands.options import DbOpt
-from koito_import.dburl import choose_database
-from koito_import.timeparse import parse_bound
+from koito_import.core.dburl import choose_database
+from koito_import.core.times import parse_bound
 
 
 def report_command(
@@ -25,8 +25,8 @@ def report_command(
     json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """What the database holds: listens per year, top artists, albums and tracks, clients."""
-    from koito_import.charts import render_report
-    from koito_import.report import build_report
+    from koito_import.report.charts import render_report
+    from koito_import.report.queries import build_report
 
     try:
         window = parse_bound(since, "--since"), parse_bound(until, "--until")

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 
 AliasSet = tuple[tuple[str, str, bool], ...]  # (alias, source, is_primary), sorted
 

@@ -4,6 +4,7 @@ progress total, reading many files and zip archives as one stream, and detecting
 A zip is read member by member, each member as the inner format its name says, counting
 uncompressed bytes; `input_size` counts a zip as the sum of its members' sizes, and members a
 source ignores are counted as done when they are passed over, so progress ends at 100 %.
+The readers may import core only.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from koito_import.model import Scrobble, Skip
+from koito_import.core.model import Scrobble, Skip
 
 
 class InputError(Exception):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from koito_import.model import Scrobble, Skip
+from koito_import.core.model import Scrobble, Skip
 from koito_import.sources.base import Item
 
 # Clocks of scrobbling devices drift; a listen more than a day in the future is an error.

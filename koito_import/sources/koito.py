@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from koito_import.model import Alias, KoitoEntity, KoitoListenEntities, Scrobble
+from koito_import.core.model import Alias, KoitoEntity, KoitoListenEntities, Scrobble
 from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
 from koito_import.sources.fields import (
     SkipItem,

@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from koito_import.model import Scrobble, Skip
+from koito_import.core.model import Scrobble, Skip
 from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
 from koito_import.sources.fields import (
     OUT_OF_RANGE,

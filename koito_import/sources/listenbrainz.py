@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from koito_import.model import Scrobble, Skip
+from koito_import.core.model import Scrobble, Skip
 from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
 from koito_import.sources.fields import (
     SkipItem,

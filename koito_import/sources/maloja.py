@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from koito_import.model import Scrobble
+from koito_import.core.model import Scrobble
 from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
 from koito_import.sources.fields import SkipItem, checked_unix, clean_text, convert_each
 from koito_import.sources.inputs import Input

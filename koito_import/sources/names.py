@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from koito_import.model import Scrobble, Skip
+from koito_import.core.model import Scrobble, Skip
 from koito_import.sources.base import Item
 
 MAX_NAME_BYTES = 2688

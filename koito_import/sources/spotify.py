@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from koito_import.model import Scrobble
+from koito_import.core.model import Scrobble
 from koito_import.sources.base import ByteCounter, InputError, Item, SourceOptions
 from koito_import.sources.fields import (
     SkipItem,

@@ -1,4 +1,6 @@
-"""Database back ends behind one interface (see base.Store)."""
+"""Database back ends behind one interface (see base.Store): PostgreSQL (postgres, its rows in
+postgres_rows, its SQL in sql_postgres) and SQLite (sqlite, sqlite_rows, sql_sqlite). They
+may import core only."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 from koito_import.store.base import Store, StoreError
 
 

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, Protocol
 
-from koito_import.model import Alias
+from koito_import.core.model import Alias
 
 # Keys per look-up query when a store spreads a batch's look-ups over its workers (--workers):
 # fewer keys than this in a batch make one query, whatever the number of workers.

@@ -13,13 +13,11 @@ import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
-from dataclasses import replace
 from typing import Any, TypeVar
 
 import psycopg
 
-from koito_import.dburl import Database
-from koito_import.model import Alias
+from koito_import.core.dburl import Database
 from koito_import.store import concurrent
 from koito_import.store import sql_postgres as q
 from koito_import.store.base import (
@@ -28,12 +26,17 @@ from koito_import.store.base import (
     BatchWrite,
     CatalogChanged,
     CatalogMark,
-    NewRelease,
     ReleaseRow,
     TrackRow,
     User,
     WithinWrite,
     Written,
+)
+from koito_import.store.postgres_rows import (
+    apply_updates,
+    copy_entities,
+    copy_listens,
+    copy_lookups,
 )
 from koito_import.store.refs import RefMap
 from koito_import.store.shared import DriverErrors, choose_user, import_lock, translated
@@ -187,10 +190,10 @@ class PostgresStore:
                     raise CatalogChanged()
             conn.execute(q.CLEAR_TEMP_TABLES)
             refs = self._allocate(batch)
-            _copy_entities(conn, batch, refs)
-            _apply_updates(conn, batch, refs)
-            written = refs.written(_copy_listens(conn, batch, refs))
-            _copy_lookups(conn, batch, refs)
+            copy_entities(conn, batch, refs)
+            apply_updates(conn, batch, refs)
+            written = refs.written(copy_listens(conn, batch, refs))
+            copy_lookups(conn, batch, refs)
             if within is not None:
                 within(conn, written)
         return written
@@ -247,98 +250,6 @@ class _Pool:
         with self._lock:
             for conn in self._opened:
                 conn.close()
-
-
-def _copy(conn: psycopg.Connection, sql: str, rows: Iterator[tuple[Any, ...]] | list) -> None:
-    with conn.cursor().copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _copy_entities(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) -> None:
-    a, r, t = refs.artist, refs.release, refs.track
-    if batch.artists:
-        _copy(
-            conn,
-            q.COPY_ARTISTS,
-            [(a(-i - 1), n.mbid, n.image, n.image_source) for i, n in enumerate(batch.artists)],
-        )
-        _copy(conn, q.COPY_ARTIST_ALIASES, refs.aliases(batch.artists, a))
-    if batch.releases:
-        _copy(
-            conn,
-            q.COPY_RELEASES,
-            [
-                (r(-i - 1), n.mbid, n.image, n.various_artists, n.image_source)
-                for i, n in enumerate(batch.releases)
-            ],
-        )
-        _copy(conn, q.COPY_RELEASE_ALIASES, refs.aliases(_trimmed_too(batch.releases), r))
-    if batch.artist_releases:
-        _copy(conn, q.COPY_TMP_LINKS, [(a(x), r(y), p) for x, y, p in batch.artist_releases])
-        conn.execute(q.INSERT_ARTIST_RELEASES)
-    if batch.tracks:
-        _copy(
-            conn,
-            q.COPY_TRACKS,
-            [(t(-i - 1), n.mbid, n.duration, r(n.release)) for i, n in enumerate(batch.tracks)],
-        )
-        _copy(conn, q.COPY_TRACK_ALIASES, refs.aliases(batch.tracks, t))
-    if batch.artist_tracks:
-        _copy(conn, q.COPY_TMP_LINKS, [(a(x), t(y), p) for x, y, p in batch.artist_tracks])
-        conn.execute(q.INSERT_ARTIST_TRACKS)
-
-
-def _trimmed_too(releases: list[NewRelease]) -> list[NewRelease]:
-    """Koito's PostgreSQL SaveAlbum also saves every alias of a new release trimmed (source
-    MusicBrainz): a title with spaces around it gets its trimmed text as a second alias
-    (`RefMap.aliases` keeps the first of two equal texts)."""
-    return [
-        replace(new, aliases=[*new.aliases, *_trimmed(new.aliases)])
-        if any(a.alias != a.alias.strip() for a in new.aliases)
-        else new
-        for new in releases
-    ]
-
-
-def _trimmed(aliases: list[Alias]) -> list[Alias]:
-    return [Alias(a.alias.strip(), "MusicBrainz", False) for a in aliases if a.alias.strip()]
-
-
-def _apply_updates(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) -> None:
-    for sql, pairs, resolve in (
-        (q.SET_ARTIST_MBIDS, batch.artist_mbids, refs.artist),
-        (q.SET_RELEASE_MBIDS, batch.release_mbids, refs.release),
-        (q.SET_TRACK_MBIDS, batch.track_mbids, refs.track),
-        (q.SET_TRACK_DURATIONS, batch.track_durations, refs.track),
-    ):
-        if pairs:
-            conn.execute(sql, ([resolve(p[0]) for p in pairs], [p[1] for p in pairs]))
-
-
-def _copy_listens(
-    conn: psycopg.Connection, batch: BatchWrite, refs: RefMap
-) -> list[tuple[int, int]]:
-    """The (track, listened_at) of the listens inserted (not those already there)."""
-    if not batch.listens:
-        return []
-    new = refs.new_tracks
-    rows = ((t if t > 0 else new[~t], ts, client) for t, ts, client in batch.listens)
-    _copy(conn, q.COPY_TMP_LISTENS, rows)
-    return conn.execute(q.INSERT_LISTENS, (batch.user_id,)).fetchall()  # type: ignore[return-value]
-
-
-def _copy_lookups(conn: psycopg.Connection, batch: BatchWrite, refs: RefMap) -> None:
-    if batch.lookups:
-        _copy(
-            conn,
-            q.COPY_TMP_LOOKUPS,
-            (
-                (x.key, refs.artist(x.artist), refs.release(x.release), refs.track(x.track))
-                for x in batch.lookups
-            ),
-        )
-        conn.execute(q.UPSERT_LOOKUPS)
 
 
 def _run_query(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
-from koito_import.model import Alias
+from koito_import.core.model import Alias
 from koito_import.store.base import Written
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import operator
 import os
 import sqlite3
 import threading
@@ -18,7 +17,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from koito_import.dburl import Database
+from koito_import.core.dburl import Database
 from koito_import.store import concurrent
 from koito_import.store import sql_sqlite as q
 from koito_import.store.base import (
@@ -33,8 +32,13 @@ from koito_import.store.base import (
     WithinWrite,
     Written,
 )
-from koito_import.store.refs import RefMap
 from koito_import.store.shared import DriverErrors, choose_user, import_lock, translated
+from koito_import.store.sqlite_rows import (
+    create_entities,
+    insert_listens,
+    link_and_fill,
+    upsert_lookups,
+)
 
 
 class SqliteStore:
@@ -214,10 +218,10 @@ class SqliteStore:
                 params = concurrent.check_params(batch, json.dumps)
                 if conn.execute(concurrent.SQLITE_CHANGED, params).fetchone()[0]:
                     raise CatalogChanged()
-            refs = _create_entities(conn, batch)
-            _link_and_fill(conn, batch, refs)
-            written = refs.written(_insert_listens(conn, batch, refs))
-            _upsert_lookups(conn, batch, refs)
+            refs = create_entities(conn, batch)
+            link_and_fill(conn, batch, refs)
+            written = refs.written(insert_listens(conn, batch, refs))
+            upsert_lookups(conn, batch, refs)
             if within is not None:
                 within(conn, written)
         return written
@@ -240,95 +244,6 @@ def _connect(path: str, busy_timeout_s: float) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
-
-
-def _create_entities(conn: sqlite3.Connection, batch: BatchWrite) -> RefMap:
-    """Every new artist, release and track with its aliases: one statement per table."""
-    refs = RefMap(
-        _new_ids(conn, "artists", len(batch.artists)),
-        _new_ids(conn, "releases", len(batch.releases)),
-        _new_ids(conn, "tracks", len(batch.tracks)),
-    )
-    a, r, t = refs.artist, refs.release, refs.track
-    rows: dict[str, list[tuple[Any, ...]]] = {
-        q.INSERT_ARTISTS: [
-            (a(~i), n.mbid, n.image, n.image_source) for i, n in enumerate(batch.artists)
-        ],
-        q.INSERT_RELEASES: [
-            (r(~i), n.mbid, int(n.various_artists), n.image, n.image_source)
-            for i, n in enumerate(batch.releases)
-        ],
-        q.INSERT_TRACKS: [
-            (t(~i), n.mbid, n.duration, r(n.release)) for i, n in enumerate(batch.tracks)
-        ],
-    }
-    for sql, new in rows.items():
-        if new:
-            conn.executemany(sql, new)
-    for table, fk, entities, resolve in (
-        ("artist_aliases", "artist_id", batch.artists, a),
-        ("release_aliases", "release_id", batch.releases, r),
-        ("track_aliases", "track_id", batch.tracks, t),
-    ):
-        if entities:
-            sql = q.INSERT_ALIASES.format(table=table, fk=fk)
-            conn.executemany(sql, refs.aliases(entities, resolve))
-    return refs
-
-
-def _new_ids(conn: sqlite3.Connection, table: str, count: int) -> list[int]:
-    if not count:
-        return []
-    highest = conn.execute(q.MAX_ID.format(table=table)).fetchone()[0] or 0
-    return list(range(highest + 1, highest + 1 + count))
-
-
-def _link_and_fill(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> None:
-    """Artist links (kept as they are when present), missing MBIDs, missing durations."""
-    a, r, t = refs.artist, refs.release, refs.track
-    conn.executemany(
-        q.INSERT_ARTIST_RELEASES, [(a(x), r(y), int(p)) for x, y, p in batch.artist_releases]
-    )
-    conn.executemany(
-        q.INSERT_ARTIST_TRACKS, [(a(x), t(y), int(p)) for x, y, p in batch.artist_tracks]
-    )
-    for table, pairs, resolve in (
-        ("artists", batch.artist_mbids, a),
-        ("releases", batch.release_mbids, r),
-        ("tracks", batch.track_mbids, t),
-    ):
-        sql = q.SET_MBID.format(table=table)
-        conn.executemany(sql, [(mbid, resolve(ref)) for ref, mbid in pairs])
-    conn.executemany(q.SET_DURATION, [(d, t(ref)) for ref, d in batch.track_durations])
-
-
-def _insert_listens(
-    conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap
-) -> list[tuple[int, int]]:
-    """Insert the listens, keeping any existing (track, listened_at); return the (track,
-    listened_at) of those that landed. In primary-key order (a stable sort: of two listens of
-    one track and second, the first still wins), so the indexes fill page by page."""
-    new = refs.new_tracks
-    rows = [(t if t > 0 else new[~t], ts, client or "") for t, ts, client in batch.listens]
-    rows.sort(key=_primary_key)
-    conn.execute("DELETE FROM temp.q_listens")
-    conn.executemany("INSERT INTO temp.q_listens VALUES (?, ?, ?)", rows)
-    return conn.execute(q.INSERT_LISTENS, (batch.user_id,)).fetchall()
-
-
-def _upsert_lookups(conn: sqlite3.Connection, batch: BatchWrite, refs: RefMap) -> None:
-    """In key order, for the same reason as the listens (keys are unique in a batch)."""
-    rows = sorted(
-        (x.key, refs.artist(x.artist), refs.release(x.release), refs.track(x.track))
-        for x in batch.lookups
-    )
-    before = conn.total_changes
-    conn.executemany(q.INSERT_LOOKUPS, rows)
-    if conn.total_changes - before < len(rows):
-        conn.executemany(q.UPDATE_LOOKUPS, rows)
-
-
-_primary_key = operator.itemgetter(0, 1)
 
 
 def _ids(concatenated: str | None) -> set[int]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from koito_import.schema import KOITO_TABLES
+from koito_import.schema.status import KOITO_TABLES
 
 revision = "0001_koito_base_schema"
 down_revision = None

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from koito_import.report_data import Ranked, Report
-from koito_import.summary import Summary
+from koito_import.core.summary import Summary
+from koito_import.report.data import Ranked, Report
 
 MAX_WIDTH = 100  # wider terminals get no longer bars: they would only be harder to compare
 MAX_LABEL = 24  # cells for a chart's labels (client names can be long)

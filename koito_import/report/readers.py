@@ -1,5 +1,5 @@
 """Read-only access to a Koito database of either back end, for the report's queries
-(koito_import.report): one connection that never takes a write lock, so a report can run
+(koito_import.report.queries): one connection that never takes a write lock, so a report can run
 beside a live Koito, and one-line errors."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from koito_import.dburl import Database
-from koito_import.report_data import month_of
+from koito_import.core.dburl import Database
+from koito_import.core.summary import DAY_S
+from koito_import.report.data import month_of
 from koito_import.store.base import StoreError
 from koito_import.store.shared import one_line
-from koito_import.summary import DAY_S
 
 NEEDED = frozenset(
     {

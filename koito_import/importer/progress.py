@@ -19,9 +19,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from koito_import.pipeline import IMPORTING
+from koito_import.core.summary import Summary
+from koito_import.importer.options import IMPORTING
 from koito_import.sources.base import ByteCounter
-from koito_import.summary import Summary
 
 
 class QuietReporter:

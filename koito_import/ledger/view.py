@@ -8,8 +8,8 @@ from pathlib import PurePath
 from rich import box
 from rich.table import Table
 
-from koito_import.ledger import Run
-from koito_import.undo import Undone
+from koito_import.ledger.runs import Run
+from koito_import.ledger.undo import Undone
 
 
 def when(unix: int | None) -> str:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from koito_import.core.summary import Summary
 from koito_import.sources import detect
 from koito_import.sources.base import InputError
-from koito_import.summary import Summary
 
 COMPLETE = "import_complete"
 

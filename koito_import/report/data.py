@@ -1,5 +1,5 @@
 """What a report holds, and its JSON form: the numbers `koito-import report` and the short
-report after an import gather (koito_import.report), whatever draws them (koito_import.charts)."""
+report after an import gather (report.queries), whatever draws them (report.charts)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from koito_import.core.times import iso
 
 MONTHLY_UP_TO = 24  # months: a shorter history is charted per month, a longer one per year
 
@@ -81,12 +83,6 @@ class Report:
 
 def _titled(r: Ranked) -> dict[str, Any]:
     return {"id": r.id, "title": r.name, "artists": r.artists, "listens": r.listens}
-
-
-def iso(unix: int | None) -> str | None:
-    if unix is None:
-        return None
-    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def month_of(unix: int) -> str:

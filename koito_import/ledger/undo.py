@@ -18,8 +18,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from koito_import.dburl import Database
-from koito_import.ledger import UNDONE, Ledger, Run, Sql, iso, ledger_of
+from koito_import.core.dburl import Database
+from koito_import.core.times import iso
+from koito_import.ledger.listing import Ledger, ledger_of
+from koito_import.ledger.runs import UNDONE, Run
+from koito_import.ledger.sql import Sql
 
 TABLES = {"track": "tracks", "release": "releases", "artist": "artists"}
 

@@ -8,8 +8,8 @@ and titles are primary aliases (the *_with_name / *_with_title views). Months an
 Two aggregate queries over `listens` make the report, read-only, on either back end: one counts
 per month and client, the other counts listens per track once and sums those counts per artist
 and per album for the three top lists. `Landed` (what one import inserted) is reported the same
-way after an import. What a report holds is koito_import.report_data; the connections,
-koito_import.report_readers.
+way after an import. What a report holds is koito_import.report.data; the connections,
+koito_import.report.readers.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from koito_import.dburl import Database
-from koito_import.report_data import Ranked, Report, every_month, month_of
-from koito_import.report_readers import Reader, koito_reader
-from koito_import.summary import DAY_S, Landed
+from koito_import.core.dburl import Database
+from koito_import.core.summary import DAY_S, Landed
+from koito_import.report.data import Ranked, Report, every_month, month_of
+from koito_import.report.readers import Reader, koito_reader
 
 IDS_PER_QUERY = 500  # track ids per look-up: under every SQLite's bound-variable limit
 

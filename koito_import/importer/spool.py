@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from koito_import.catalog.batch import KeyedBatch
-from koito_import.model import Scrobble
+from koito_import.core.model import Scrobble
 
 KEEP_IN_MEMORY = 100_000  # listens; about 50 MB of checked batches
 # A larger input goes to the file from its first batch: holding its first 100,000 listens

@@ -1,4 +1,5 @@
-"""Parsing the --after/--before bounds: unix seconds or an ISO 8601 date/time (UTC if naive)."""
+"""Times as the command line takes them (--after/--before: unix seconds or an ISO 8601 date/time,
+UTC if naive) and as every output shows them (ISO 8601, UTC)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,10 @@ def parse_bound(value: str | None, option: str) -> int | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp())
+
+
+def iso(unix: int | None) -> str | None:
+    """`2024-01-31T18:00:00Z`, or None for no time."""
+    if unix is None:
+        return None
+    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,45 @@
+"""What an import is asked to do, and what it tells whoever shows its progress."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from koito_import.core.dburl import Database
+from koito_import.core.summary import Summary
+from koito_import.sources.base import ByteCounter, SourceOptions
+
+IMPORTING = "importing"  # the stage whose progress counts listens rather than input bytes
+
+
+class Reporter(Protocol):
+    def stage(self, name: str) -> None: ...
+    def note(self, text: str) -> None: ...
+    def progress(self, summary: Summary, counter: ByteCounter) -> None:
+        """While reading, `counter` counts input bytes; while importing, listens."""
+        ...
+
+
+class StrictSkip(Exception):
+    """--strict: an item was skipped."""
+
+
+@dataclass(slots=True)
+class ImportOptions:
+    source: str
+    paths: list[Path]
+    db: Database
+    user: str | None = None
+    after: int | None = None
+    before: int | None = None
+    workers: int = 2
+    batch_size: int = 5000
+    separators: list[re.Pattern[str]] = field(default_factory=list)
+    source_options: SourceOptions = field(default_factory=SourceOptions)
+    dry_run: bool = False
+    strict: bool = False
+    wait_s: float = 10.0
+    default_username: str = "admin"
+    default_password: str = "changeme"
