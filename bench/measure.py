@@ -48,7 +48,9 @@ class RunResult:
 
 def run_import(source: Input, db_url: str, timeout_s: float, extra: list[str]) -> RunResult:
     """One import in a child process: wall time, its peak RSS, and its JSON summary."""
+    # --create: a cold run starts from a missing file or an empty database.
     cmd = [str(CLI), source.fmt, *map(str, source.files), "--db", db_url, "--json", "--quiet"]
+    cmd.append("--create")
     return run_command([*cmd, *extra], timeout_s)
 
 

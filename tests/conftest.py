@@ -3,6 +3,7 @@ else a throw-away embedded PostgreSQL started for the session (bench/pgserver.py
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from bench.pgserver import NoServerError, database_url, postgres_server
 from koito_import.core.dburl import Database
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +29,18 @@ def pg_server() -> Iterator[str]:
 
 
 DatabaseFactory = Callable[[str], Database]
+
+
+@pytest.fixture(autouse=True)
+def create_databases(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests import into fresh databases through the command line: let them create those, as
+    a script starting from nothing does (KOITO_IMPORT_CREATE=1). The tests of that very rule
+    delete the variable."""
+    monkeypatch.setenv("KOITO_IMPORT_CREATE", "1")
+    # A child `python -m koito_import` started in another folder would otherwise load the
+    # package the virtual environment was installed from, which may be another checkout.
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", f"{ROOT}{os.pathsep}{path}" if path else str(ROOT))
 
 
 @pytest.fixture

@@ -60,6 +60,7 @@ def cli(*args: str | Path, db: Database | str) -> subprocess.CompletedProcess[st
 
 def import_files(db: Database, source: str, *paths: Path, **options: Any) -> Summary:
     options.setdefault("separators", compile_separators(None))
+    options.setdefault("create", True)  # tests start from fresh databases, as with --create
     opts = ImportOptions(source=source, paths=list(paths), db=db, **options)
     return run_import(opts, QuietReporter())
 

@@ -53,7 +53,12 @@ class Recorder(QuietReporter):
 
 def options(db: Database, path: Path, batch_size: int) -> ImportOptions:
     return ImportOptions(
-        "maloja", [path], db, batch_size=batch_size, separators=compile_separators(None)
+        "maloja",
+        [path],
+        db,
+        batch_size=batch_size,
+        separators=compile_separators(None),
+        create=True,
     )
 
 

@@ -58,6 +58,7 @@ def run_koito_import(
     source: str, files: list[str], db: str, extra: list[str]
 ) -> tuple[float, dict]:
     cmd = [sys.executable, "-m", "koito_import", source, *files, "--db", db, "--quiet", "--json"]
+    cmd.append("--create")  # a new database
     started = time.monotonic()
     out = subprocess.run([*cmd, *extra], capture_output=True, text=True, check=False)
     elapsed = time.monotonic() - started

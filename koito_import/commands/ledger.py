@@ -9,7 +9,7 @@ from koito_import.commands.common import Exit, classify, database_failures, fail
 from koito_import.commands.options import DbOpt
 from koito_import.core.dburl import choose_database
 from koito_import.ledger.listing import list_runs
-from koito_import.ledger.undo import UndoProblem, undo_run
+from koito_import.ledger.undo import MAX_RUN_ID, UndoProblem, undo_run
 from koito_import.ledger.view import runs_table, undo_table, when
 
 
@@ -19,6 +19,8 @@ def runs_command(
     json: Annotated[bool, typer.Option("--json", help="Print a JSON list on stdout.")] = False,
 ) -> None:
     """The runs that wrote to the database, newest first: what each read, inserted, created."""
+    if limit > MAX_RUN_ID:  # no database could bind it; click's range error spans lines
+        fail(Exit.USAGE, f"--limit {limit} is more runs than a database can hold; 0 shows all")
     with database_failures():
         database = choose_database(db)
         runs = list_runs(database, limit or None)

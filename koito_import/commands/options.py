@@ -75,6 +75,15 @@ def _import_options(
         ),
     ] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on any skipped item.")] = False,
+    create: Annotated[
+        bool,
+        typer.Option(
+            "--create",
+            envvar="KOITO_IMPORT_CREATE",
+            help="Create the database named by --db or KOITO_DATABASE_URL if it is missing "
+            "or empty (the default ./koito.db is always created).",
+        ),
+    ] = False,
     wait: Annotated[float, typer.Option(help="Seconds to wait for another import's lock.")] = 10.0,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON summary on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
@@ -87,6 +96,12 @@ def import_parameters(*leave_out: str) -> list[inspect.Parameter]:
     """The parameters of every import command, in order, but those named in `leave_out`."""
     shared = inspect.signature(_import_options).parameters
     return [p for name, p in shared.items() if name not in leave_out]
+
+
+def _embedded_default(db_option: str | None) -> bool:
+    """The README's first command creates ./koito.db (or $KOITO_CONFIG_DIR/koito.db): a
+    database named nowhere is the one the user means."""
+    return not db_option and not os.environ.get("KOITO_DATABASE_URL")
 
 
 def import_options(source: str, **kw: Any) -> ImportOptions:
@@ -109,6 +124,7 @@ def import_options(source: str, **kw: Any) -> ImportOptions:
         source=source,
         paths=kw["paths"],
         db=choose_database(kw["db"]),
+        create=kw["create"] or _embedded_default(kw["db"]),
         user=kw["user"],
         after=after,
         before=before,

@@ -178,3 +178,17 @@ def choose_database(option: str | None, environ: dict[str, str] | None = None) -
         return parse_database(env["KOITO_DATABASE_URL"])
     config_dir = env.get("KOITO_CONFIG_DIR")
     return Database("sqlite", str(Path(config_dir) / "koito.db") if config_dir else "koito.db")
+
+
+def absolute_hint(db: Database) -> str:
+    """`sqlite:///tmp/x.db` names tmp/x.db, relative (an absolute path takes four slashes):
+    when the absolute reading is what exists, say so, for a message about a missing file."""
+    if db.kind != "sqlite" or db.path.is_absolute():
+        return ""
+    absolute = Path("/") / db.path
+    if absolute.exists() or (absolute.parent.is_dir() and not db.path.parent.is_dir()):
+        return (
+            f" (sqlite:///{db.url} names a path relative to the current folder;"
+            f" did you mean sqlite:///{absolute}?)"
+        )
+    return ""

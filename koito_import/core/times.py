@@ -3,15 +3,20 @@ UTC if naive) and as every output shows them (ISO 8601, UTC)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+
+# The last second every output can show (9999-12-31T23:59:59Z); a bound past it is a mistake.
+LAST_SHOWABLE = 253_402_300_799
+_UNIX = re.compile(r"-?[0-9]+")  # ASCII digits: int() refuses "²", which isdigit() takes
 
 
 def parse_bound(value: str | None, option: str) -> int | None:
     if value is None or value.strip() == "":
         return None
     text = value.strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
+    if _UNIX.fullmatch(text):
+        return _checked_seconds(int(text), option, value)
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
@@ -21,6 +26,19 @@ def parse_bound(value: str | None, option: str) -> int | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp())
+
+
+def _checked_seconds(seconds: int, option: str, value: str) -> int:
+    """Unix seconds that a date can show; a count of milliseconds (what JavaScript, Java and
+    ListenBrainz's API give) is named as such rather than read as the year 55,000."""
+    if abs(seconds) <= LAST_SHOWABLE:
+        return seconds
+    if abs(seconds) // 1000 <= LAST_SHOWABLE:
+        raise ValueError(
+            f"{option} {value!r} looks like milliseconds: give unix seconds "
+            f"({seconds // 1000}) or a date like 2024-01-31"
+        )
+    raise ValueError(f"{option} {value!r} is out of range: give unix seconds or a date")
 
 
 def iso(unix: int | None) -> str | None:

@@ -43,3 +43,7 @@ class ImportOptions:
     wait_s: float = 10.0
     default_username: str = "admin"
     default_password: str = "changeme"
+    # May a missing SQLite file or an empty PostgreSQL database become Koito's? Only where the
+    # user means it (the embedded default, --create, KOITO_IMPORT_CREATE=1): a typo in --db
+    # must not quietly make a new Koito database with the default password.
+    create: bool = False

@@ -36,6 +36,8 @@ def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
     summary = Summary(database=options.db.display(), dry_run=options.dry_run)
     reporter.stage("checking database")
     current = schema.check_usable(options.db)  # a database problem shows before the input
+    if not options.create:
+        schema.refuse_to_create(current, options.db)
     rehearse_on_server = options.dry_run and options.db.kind == "postgresql"
     if rehearse_on_server and current.state != "ready":
         raise schema.SchemaError(

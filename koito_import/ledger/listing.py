@@ -72,8 +72,12 @@ class Ledger:
 
 @contextmanager
 def ledger_of(db: Database) -> Iterator[Ledger | None]:
-    """The ledger of `db`; None when it has none (no import of this version wrote to it)."""
-    if not schema.check_usable(db).has_ledger:
+    """The ledger of `db`; None when it has none (no import of this version wrote to it).
+    A SQLite file that is not there is an error (a mistyped --db), not an empty ledger."""
+    current = schema.check_usable(db)
+    if current.state == "missing":
+        raise schema.SchemaError(f"{db.display()} does not exist{schema.absolute_hint(db)}")
+    if not current.has_ledger:
         yield None
         return
     store = open_store(db, workers=1)

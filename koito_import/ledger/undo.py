@@ -24,6 +24,7 @@ from koito_import.ledger.listing import Ledger, ledger_of
 from koito_import.ledger.runs import UNDONE, Run
 from koito_import.ledger.sql import Sql
 
+MAX_RUN_ID = 2**63 - 1  # run ids are 64-bit on both back ends
 TABLES = {"track": "tracks", "release": "releases", "artist": "artists"}
 
 # Koito's PostgreSQL schema has no index that finds the artist links of a track or a release:
@@ -84,6 +85,8 @@ class _Rehearsal(Exception):
 
 def undo_run(db: Database, run_id: int, dry_run: bool = False, wait_s: float = 10.0) -> Undone:
     """Undo run `run_id` of `db`, under the import lock: no import runs meanwhile."""
+    if not 0 < run_id <= MAX_RUN_ID:  # SQLite cannot even bind an id past 64 bits
+        raise UndoProblem(_no_such_run(run_id))
     with ledger_of(db) as ledger:
         if ledger is None:
             raise UndoProblem(_no_such_run(run_id))

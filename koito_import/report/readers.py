@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from koito_import.core.dburl import Database
+from koito_import.core.dburl import Database, absolute_hint
 from koito_import.core.summary import DAY_S
 from koito_import.report.data import month_of
 from koito_import.store.base import StoreError
@@ -95,7 +95,7 @@ class _SqliteReader(Reader):
     def __init__(self, db: Database) -> None:
         super().__init__(db)
         if not db.path.is_file():
-            raise ReportError(f"{db.display()} does not exist")
+            raise ReportError(f"{db.display()} does not exist{absolute_hint(db)}")
         try:
             # Read-only: a report never takes a write lock on the file Koito is serving from.
             self.conn = sqlite3.connect(f"{db.path.resolve().as_uri()}?mode=ro", uri=True)

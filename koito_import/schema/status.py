@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from koito_import.core.dburl import Database
+from koito_import.core.dburl import Database, absolute_hint
 from koito_import.schema.connections import Query, SchemaError, look
 
 VERSION_TABLE = "koito_import_alembic_version"
@@ -75,8 +75,9 @@ class SchemaStatus:
         advice = (
             self.problem
             or {
-                "missing": "`koito-import db upgrade` (or any import) creates it",
-                "empty": "`koito-import db upgrade` (or any import) creates Koito's schema",
+                "missing": "`koito-import db upgrade` (or an import with --create) creates it",
+                "empty": "`koito-import db upgrade` (or an import with --create) creates"
+                " Koito's schema",
                 "koito": "`koito-import db upgrade` (or any import) adds track_lookup",
                 "ready": "ready for imports"
                 if self.has_ledger
@@ -119,7 +120,9 @@ def head() -> str:
 def status(db: Database) -> SchemaStatus:
     if db.kind == "sqlite" and not db.path.exists():
         if not db.path.parent.is_dir():
-            raise SchemaError(f"{db.display()}: directory {db.path.parent} does not exist")
+            raise SchemaError(
+                f"{db.display()}: directory {db.path.parent} does not exist{absolute_hint(db)}"
+            )
         return SchemaStatus(db.display(), "missing", None, None, False)
     with look(db) as query:
         return inspect(query, db)
@@ -135,6 +138,23 @@ def check_usable(db: Database) -> SchemaStatus:
 def refuse_unusable(current: SchemaStatus) -> None:
     if current.problem:
         raise SchemaError(f"{current.database}: {current.problem}")
+
+
+def refuse_to_create(current: SchemaStatus, db: Database) -> None:
+    """A missing file or an empty database is refused unless the user asked for a new one:
+    a mistyped --db (even PostgreSQL's `postgres` maintenance database) must not quietly
+    become a Koito database with the default password."""
+    if current.state == "missing":
+        raise SchemaError(
+            f"{db.display()} does not exist{absolute_hint(db)}; to create a new Koito database"
+            " there, add --create (or set KOITO_IMPORT_CREATE=1, or run `koito-import db"
+            " upgrade` on it)"
+        )
+    if current.state == "empty":
+        raise SchemaError(
+            f"{db.display()} is empty, not Koito's; to create Koito's schema in it, add"
+            " --create (or set KOITO_IMPORT_CREATE=1, or run `koito-import db upgrade` on it)"
+        )
 
 
 # The tables and views of the database's default schema (what SQLAlchemy's inspector lists).

@@ -23,6 +23,9 @@ MAX_DURATION_S = 7 * 86_400
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
+# ASCII digits only: str.isdigit() also takes "²", which int() then refuses (a ValueError
+# that would abort the whole file instead of skipping one listen).
+_UNIX_TEXT = re.compile(r"-?[0-9]+")
 
 
 class SkipItem(Exception):
@@ -127,7 +130,7 @@ def checked_unix(value: Any) -> int:
     """Unix seconds from a number or a string of digits; SkipItem when absent or absurd."""
     if type(value) is int and 0 < value <= LATEST_UNIX:
         return value  # nearly every time
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _UNIX_TEXT.fullmatch(value.strip()):
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SkipItem("no valid time")

@@ -206,7 +206,7 @@ def _csv_time(text: str) -> int:
     text = text.strip()
     if not text:
         raise SkipItem("no date")
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return checked_unix(text)
     try:
         return text_unix(text, CSV_DATE_FORMATS)
