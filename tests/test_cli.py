@@ -108,7 +108,11 @@ def test_koito_config_dir_holds_the_database(tmp_path: Path) -> None:
 
 
 def test_koito_database_url_wins_over_the_config_dir(pg_db: Database, tmp_path: Path) -> None:
-    env = {"KOITO_DATABASE_URL": pg_db.url, "KOITO_CONFIG_DIR": str(tmp_path)}
+    env = {
+        "KOITO_DATABASE_URL": pg_db.url,
+        "KOITO_CONFIG_DIR": str(tmp_path),
+        "KOITO_IMPORT_CREATE": "1",  # a database named by the environment: only when asked
+    }
     result = _run("maloja", EXPORT, cwd=tmp_path, env=env)
 
     assert result.returncode == 0, result.stderr
@@ -134,7 +138,7 @@ def test_db_status_and_upgrade(any_db: Database) -> None:
         assert result.returncode == 0, result.stderr
     not_yet = "does not exist yet" if any_db.kind == "sqlite" else "is empty"
     assert before.stdout.startswith(f"{any_db.display()} {not_yet}")
-    assert "`koito-import db upgrade` (or any import) creates" in before.stdout
+    assert "`koito-import db upgrade` (or an import with --create) creates" in before.stdout
     assert f"{any_db.display()}: created Koito's schema" in upgrade.stdout
     assert f"{any_db.display()}: created track_lookup" in upgrade.stdout
     assert "with track_lookup" in after.stdout and "Ready for imports" in after.stdout
@@ -265,7 +269,9 @@ def test_time_window_from_options_and_koito_environment(tmp_path: Path) -> None:
 
     def imported(*args: str, env: dict[str, str]) -> dict:
         db = tmp_path / f"{uuid.uuid4().hex}.db"
-        result = _run("maloja", EXPORT, "--json", "--db", db, *args, cwd=tmp_path, env=env)
+        result = _run(
+            "maloja", EXPORT, "--json", "--db", db, "--create", *args, cwd=tmp_path, env=env
+        )
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 

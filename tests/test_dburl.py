@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
-from koito_import.core.dburl import Database, DatabaseChoiceError, choose_database, parse_database
+from koito_import.core.dburl import (
+    SECRET_KEYS,
+    Database,
+    DatabaseChoiceError,
+    choose_database,
+    parse_database,
+    without_secrets,
+)
 
 SECRET = "S3cr3t"
 
@@ -46,16 +54,26 @@ SECRET = "S3cr3t"
     ],
 )
 def test_display_hides_every_secret(value: str, shown: str) -> None:
-    db = parse_database(value)
-
+    """Shown hidden, and hidden because it is where libpq reads a secret from: a value libpq
+    would read otherwise (the secret landing in the host, the database name or an error) is
+    refused before use, with how to escape it and without the secret."""
+    assert without_secrets(value) == shown
+    try:
+        db = parse_database(value)
+    except DatabaseChoiceError as refused:
+        assert SECRET not in str(refused)
+        assert "percent-encode" in str(refused) or "single quotes" in str(refused)
+        return
     assert db.kind == "postgresql"
     assert db.display() == f"PostgreSQL {shown}"
     assert SECRET not in db.display()
+    read = conninfo_to_dict(db.url)
+    assert not [key for key, v in read.items() if SECRET in str(v) and key not in SECRET_KEYS]
 
 
 def test_a_value_that_names_no_database_is_refused_without_its_secret() -> None:
     for value in (f"mysql://root:{SECRET}@db/x", f"host=db password='{SECRET}", "koito"):
-        with pytest.raises(DatabaseChoiceError, match="cannot tell which database") as error:
+        with pytest.raises(DatabaseChoiceError, match=r"cannot tell|single quotes") as error:
             parse_database(value)
         assert SECRET not in str(error.value)
 

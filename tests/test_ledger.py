@@ -408,9 +408,13 @@ def test_a_dropped_ledger_table_is_made_again_without_goose_rows(any_db: Databas
 def test_ledger_commands_on_a_database_without_a_ledger(command: str, tmp_path: Path) -> None:
     db = Database("sqlite", str(tmp_path / "koito.db"))
     args = ["runs"] if command == "runs" else ["undo", "1"]
+    missing = cli(*args, db=db)
+    assert missing.returncode == 4 and f"{db.display()} does not exist" in missing.stderr
+    assert not db.path.exists()  # looking creates nothing
+    db.path.touch()  # an empty database: no ledger yet
     done = cli(*args, db=db)
     if command == "runs":
         assert done.returncode == 0 and "No runs recorded" in done.stdout
     else:
         assert done.returncode == 2 and "there is no run 1" in done.stderr
-    assert not db.path.exists()  # looking creates nothing
+    assert db.path.stat().st_size == 0  # looking writes nothing

@@ -17,7 +17,31 @@ from typing import Literal
 from urllib.parse import quote, unquote
 
 # The libpq connection parameters that carry a secret (PostgreSQL 18's list).
-SECRET_KEYS = frozenset({"password", "sslpassword", "oauth_client_secret"})
+SECRET_KEYS = frozenset(
+    {"password", "sslpassword", "oauth_client_secret", "scram_client_key", "scram_server_key"}
+)
+# Every parameter libpq 18 knows (PQconndefaults). After a secret, a name libpq does not know
+# is most likely the rest of that secret cut by an unescaped "&" or space: libpq would refuse
+# it by name, so it is refused here first, without a word of it.
+_LIBPQ_NAMES = """application_name channel_binding client_encoding connect_timeout dbname
+    fallback_application_name gssdelegation gssencmode gsslib host hostaddr keepalives
+    keepalives_count keepalives_idle keepalives_interval krbsrvname load_balance_hosts
+    max_protocol_version min_protocol_version oauth_client_id oauth_issuer oauth_scope options
+    passfile port replication require_auth requirepeer service ssl_max_protocol_version
+    ssl_min_protocol_version sslcert sslcertmode sslcompression sslcrl sslcrldir sslkey
+    sslkeylogfile sslmode sslnegotiation sslrootcert sslsni target_session_attrs
+    tcp_user_timeout user"""
+LIBPQ_KEYS = SECRET_KEYS | frozenset(_LIBPQ_NAMES.split())
+URL_ESCAPES = (
+    "percent-encode each of these in a user name, password or parameter value:"
+    " @ as %40, & as %26, / as %2F, ? as %3F, = as %3D, # as %23, % as %25, a space as %20"
+    " (python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=\"\"))'"
+    " 'the password' prints it encoded)"
+)
+KEYWORD_QUOTING = (
+    "in a keyword string, put a value holding spaces, quotes or backslashes in single quotes"
+    " and put a backslash before each ' and \\ in it: password='it\\'s a secret'"
+)
 HIDDEN = "***"
 _URL_SCHEMES = ("postgresql://", "postgres://")
 # A keyword string names at least one of these (and only names libpq could know).
@@ -136,6 +160,10 @@ def _keyword_pairs(text: str) -> list[tuple[str, str, int, int]] | None:
         pairs.append((key, "".join(value), start, i))
 
 
+def _names_a_secret(value: str) -> bool:
+    return any(key in value.lower() for key in SECRET_KEYS)
+
+
 def _is_keyword_string(value: str) -> bool:
     pairs = _keyword_pairs(value)
     return (
@@ -147,24 +175,71 @@ def _is_keyword_string(value: str) -> bool:
 
 # What libpq refuses in a URL with a message that quotes the whole part, password and all.
 _UNDECODABLE = re.compile(r"\s|%(?![0-9A-Fa-f]{2})|%00")
+# A keyword string begins with a parameter name and "=": what else could it be?
+_KEYWORD_START = re.compile(r"\s*[a-z_]+\s*=")
+
+
+def url_problem(url: str) -> str | None:
+    """Why libpq would read `url` otherwise than its writer meant (and could then quote a
+    part of the password in an error: `SEK@RITY@host` is host "RITY@host" to libpq, which
+    ends the user info at the first "@"); None when it reads as written."""
+    if _UNDECODABLE.search(url):
+        return "it holds a space, or a % not followed by two hex digits"
+    rest = url.split("://", 1)[1]
+    if rest.count("@") > 1:
+        return "it holds more than one @"
+    user_info, at, after = rest.rpartition("@")
+    if at and any(c in user_info for c in "/?"):
+        return "a / or ? comes before the @ that ends the user name and password"
+    query = (after if at else rest).partition("?")[2]
+    after_secret = False
+    for param in query.split("&") if query else ():
+        key, equals, value = param.partition("=")
+        if not equals or "=" in value:
+            return "a query parameter is not one name=value pair"
+        name = unquote(key).strip()
+        if after_secret and name not in LIBPQ_KEYS:
+            return "a parameter after the password has a name libpq does not know"
+        after_secret = after_secret or name in SECRET_KEYS
+    return None
+
+
+def keyword_problem(text: str) -> str | None:
+    """Why libpq would refuse or misread a keyword string, without naming any part of it."""
+    pairs = _keyword_pairs(text)
+    if pairs is None:
+        return "libpq cannot read it"
+    after_secret = False
+    for key, _, _, _ in pairs:
+        if after_secret and key not in LIBPQ_KEYS:
+            return "a parameter after the password has a name libpq does not know"
+        after_secret = after_secret or key in SECRET_KEYS
+    return None
 
 
 def parse_database(value: str) -> Database:
     if value.startswith(_URL_SCHEMES):
-        if _UNDECODABLE.search(value):
+        if problem := url_problem(value):
+            # The URL itself is not shown: what libpq would misread cannot be hidden reliably.
             raise DatabaseChoiceError(
-                f"{without_secrets(value)!r} is not a valid URL: a space or a % not followed by "
-                "two hex digits; percent-encode them (a space is %20, % is %25)"
+                f"the PostgreSQL URL cannot be used as written ({problem}): {URL_ESCAPES}"
             )
         return Database("postgresql", value)
     if value.startswith("sqlite:///"):
         return Database("sqlite", value.removeprefix("sqlite:///"))
+    keywords = "://" not in value and _KEYWORD_START.match(value)
+    if keywords and _names_a_secret(value) and (problem := keyword_problem(value)):
+        raise DatabaseChoiceError(
+            f"the PostgreSQL keyword string cannot be used as written ({problem}):"
+            f" {KEYWORD_QUOTING}"
+        )
     if "://" not in value and _is_keyword_string(value):
         return Database("postgresql", value)
     if value.endswith((".db", ".sqlite", ".sqlite3")) and "://" not in value:
         return Database("sqlite", value)
+    shown = "the value given" if _names_a_secret(value) else repr(without_secrets(value))
     raise DatabaseChoiceError(
-        f"cannot tell which database {without_secrets(value)!r} is: use "
+        f"cannot tell which database {shown} is: use "
         "postgresql://user:pass@host/db, a libpq keyword string (host=… dbname=…), "
         "sqlite:///path/koito.db, or a path ending in .db"
     )
