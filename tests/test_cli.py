@@ -8,7 +8,7 @@ import os
 import subprocess
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -19,20 +19,30 @@ from tests.conftest import FIXTURES
 from tests.support import CLI, cli, execute, rows, value
 
 EXPORT = FIXTURES / "maloja" / "export.json"
-SECRET = "S3cr3t-pw"
+# A password with what a URL and a keyword string treat specially; no output may show any of
+# its pieces (they all start with "S3c").
+SECRET = "S3cr3t@S3cpw&S3c x'S3c"
+PIECES = "S3c"
 
 
 def _with_password(url: str) -> str:
-    """The URL with a password in its query (the server trusts loopback, so any will do)."""
-    return f"{url}{'&' if '?' in url else '?'}password={SECRET}"
+    """The URL with a password in its query, percent-encoded as the README says (the server
+    trusts loopback, so any will do)."""
+    return f"{url}{'&' if '?' in url else '?'}password={quote(SECRET, safe='')}"
 
 
 def _as_keywords(url: str) -> str:
     parts = urlsplit(url)
+    quoted = SECRET.replace("'", "\\'")
     return (
         f"host={parts.hostname} port={parts.port or 5432} dbname={parts.path.lstrip('/')} "
-        f"user={parts.username} password='{SECRET} x'"
+        f"user={parts.username} password='{quoted}'"
     )
+
+
+def _pasted_in_user_info(url: str) -> str:
+    """The password pasted unescaped: refused before use, never half-used."""
+    return url.replace("://postgres@", f"://postgres:{SECRET}@", 1)
 
 
 # --- secrets are never printed -------------------------------------------------------------
@@ -49,16 +59,26 @@ def test_no_password_in_messages_summary_json_or_db_commands(pg_db: Database, fo
 
     for result in (upgrade, status, table, as_json):
         assert result.returncode == 0, result.stderr
-        assert SECRET not in result.stdout + result.stderr
+        assert PIECES not in result.stdout + result.stderr
     assert "password=***" in status.stdout and "Ready for imports" in status.stdout
     assert "password=***" in json.loads(as_json.stdout)["database"]
 
 
+def test_a_pasted_password_is_refused_and_never_shown(pg_db: Database) -> None:
+    target = _pasted_in_user_info(pg_db.url)
+
+    for args in (("db", "status"), ("maloja", EXPORT, "--quiet")):
+        result = cli(*args, db=target)
+        assert result.returncode == 4, result.stderr
+        assert PIECES not in result.stdout + result.stderr
+        assert "@ as %40" in result.stderr
+
+
 def test_no_password_when_the_server_cannot_be_reached() -> None:
     for target in (
-        f"postgresql://koito:{SECRET}@127.0.0.1:1/koito",
-        f"postgresql://koito@127.0.0.1:1/koito?password={SECRET}",
-        f"host=127.0.0.1 port=1 dbname=koito password={SECRET}",
+        f"postgresql://koito:{quote(SECRET, safe='')}@127.0.0.1:1/koito",
+        f"postgresql://koito@127.0.0.1:1/koito?password={quote(SECRET, safe='')}",
+        _as_keywords("postgresql://koito@127.0.0.1:1/koito"),
     ):
         for args in (
             ("maloja", EXPORT, "--json"),
@@ -68,7 +88,7 @@ def test_no_password_when_the_server_cannot_be_reached() -> None:
             result = cli(*args, db=target)
             assert result.returncode == 4, result.stderr
             assert "connection failed" in result.stderr
-            assert SECRET not in result.stdout + result.stderr
+            assert PIECES not in result.stdout + result.stderr
 
 
 # --- which database ------------------------------------------------------------------------
