@@ -334,7 +334,7 @@ def test_inbox_imports_each_file_moves_it_and_leaves_the_broken_one(
     broken = folder / "maloja_broken.json"
     broken.write_text('{"maloja": {"export_time": 1}, "scrobbles": [{"time": 1, "track": ')
     env = {**os.environ, "KOITO_CONFIG_DIR": str(config)}
-    command = [*CLI, "inbox", "--db", db_arg(any_db)]
+    command = [*CLI, "inbox", "--db", db_arg(any_db), "--settle", "0"]
 
     done = subprocess.run([*command, "--quiet"], capture_output=True, text=True, env=env)
 

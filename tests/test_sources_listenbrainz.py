@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from source_helpers import (
     BJORK,
     DAFT_PUNK,
@@ -18,6 +19,8 @@ from source_helpers import (
     read,
     reasons,
 )
+
+from koito_import.sources.base import InputError
 
 LB = FIXTURES / "listenbrainz"
 EXPORT = LB / "export"
@@ -98,12 +101,25 @@ def test_damaged_lines_cost_only_themselves(tmp_path: Path) -> None:
     path.write_text(
         "\n".join([good, '{"listened_at": 1700000000, "track_meta', "", "[1, 2]", lone_surrogate])
         + "\n"
-        + good[:40]  # truncated last line, no newline
+        + good[:40]  # a damaged last line, with its line end
+        + "\n"
     )
     scrobbles, skips = read("listenbrainz", path)
     assert [s.track for s in scrobbles] == ["Jóga", "J\ufffdga"]
     assert reasons(skips) == {"malformed JSON line": 2, "not an object": 1}
     assert [s.where for s in skips] == [f"{path} line 2", f"{path} line 4", f"{path} line 6"]
+
+
+def test_a_file_cut_in_the_middle_of_its_last_line_is_refused_whole(tmp_path: Path) -> None:
+    """No line end and no JSON: the file was cut (a copy under way), not one damaged line
+    (issue 22, item 1); the last line complete without a line end is fine."""
+    good = NOVEMBER.read_text().splitlines()[0]
+    path = tmp_path / "listens.jsonl"
+    path.write_text("\n".join([good, good[:40]]))
+    with pytest.raises(InputError, match=r"looks truncated.*line 2 is cut off"):
+        read("listenbrainz", path)
+    path.write_text("\n".join([good, good]))
+    assert len(read("listenbrainz", path)[0]) == 2
 
 
 def test_iso_listened_at_and_string_duration(tmp_path: Path) -> None:

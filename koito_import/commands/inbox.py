@@ -15,11 +15,19 @@ from koito_import.core.summary import Summary
 from koito_import.importer import inbox
 
 
-def inbox_command(folder: Path | None = None, *, debug: bool = False, **kw: Any) -> None:
+def inbox_command(
+    folder: Path | None = None, settle: float = inbox.SETTLE_S, *, debug: bool = False, **kw: Any
+) -> None:
     """Import each file of Koito's import folder as a run; move it to import_complete/."""
     folder = folder or inbox.default_folder()
     if folder is None:
         fail(Exit.USAGE, "name the folder to import, or set KOITO_CONFIG_DIR")
+    if folder.is_file():
+        fail(
+            Exit.USAGE,
+            f"{folder} is a file, not a folder: to import this file, run "
+            f"`koito-import auto {folder}`; `inbox` takes the folder it is in",
+        )
     quiet, as_json = kw["quiet"], kw["json"]
     try:
         base = import_options("auto", paths=[], **kw)
@@ -38,25 +46,38 @@ def inbox_command(folder: Path | None = None, *, debug: bool = False, **kw: Any)
             lambda exc: classify(exc, debug),
             keep_files=base.dry_run,
             announce=lambda o: _announce(o, quiet, as_json),
+            settle_s=settle,
         )
     except (Exception, KeyboardInterrupt) as exc:
         fail(*classify(exc, debug))
     if not outcomes and not quiet and not as_json:
         err.print(f"koito-import: nothing to import in {escape(str(folder))}")
     failed = [o for o in outcomes if o.code]
+    if failed and len(outcomes) > 1 and not quiet and not as_json:
+        # The failure lines have scrolled away among the runs' output: name them again.
+        err.print(f"[red]koito-import: {len(failed)} of {len(outcomes)} files failed and stay:[/]")
+        for o in failed:
+            err.print(f"[red]  {escape(_one_line(o))}[/]", soft_wrap=True)
     if failed:
         raise typer.Exit(failed[0].code)
+
+
+def _one_line(outcome: inbox.Outcome) -> str:
+    message = outcome.error or ""
+    if str(outcome.path) not in message:
+        message = f"{outcome.path}: {message}"
+    return " ".join(message.split())
 
 
 def _announce(outcome: inbox.Outcome, quiet: bool, as_json: bool) -> None:
     if as_json:
         json_line(outcome.as_json())
     if outcome.code:  # a failure is always named, even --quiet, on one line
-        message = outcome.error or ""
-        if str(outcome.path) not in message:
-            message = f"{outcome.path}: {message}"
-        one_line = " ".join(message.split())
-        err.print(f"[red]koito-import: {escape(one_line)} (the file stays)[/]", soft_wrap=True)
+        err.print(
+            f"[red]koito-import: {escape(_one_line(outcome))} (the file stays)[/]", soft_wrap=True
+        )
+    elif outcome.left and not quiet and not as_json:
+        err.print(f"koito-import: {escape(str(outcome.path))}: {outcome.left}", soft_wrap=True)
     elif outcome.moved_to and not quiet and not as_json:
         err.print(f"koito-import: moved to {escape(str(outcome.moved_to))}")
 
@@ -71,6 +92,19 @@ _FOLDER = inspect.Parameter(
         typer.Argument(help="The folder to empty (default: $KOITO_CONFIG_DIR/import)."),
     ],
 )
+_SETTLE = inspect.Parameter(
+    "settle",
+    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    default=inbox.SETTLE_S,
+    annotation=Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Take a file only once it is not empty and unmodified for this many seconds "
+            "(a copy still under way is left for the next run).",
+        ),
+    ],
+)
 inbox_command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-    [_FOLDER, *import_parameters("paths")]
+    [_FOLDER, _SETTLE, *import_parameters("paths")]
 )

@@ -22,9 +22,9 @@ DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="postgresql://user:pass@host/db, sqlite:///path/koito.db or a "
-        "*.db path. Default: KOITO_DATABASE_URL, else $KOITO_CONFIG_DIR/koito.db, else "
-        "./koito.db.",
+        help="postgresql://user:pass@host/db, sqlite:////srv/koito/koito.db (an absolute "
+        "path takes four slashes; sqlite:///koito.db is relative) or a *.db path. Default: "
+        "KOITO_DATABASE_URL, else $KOITO_CONFIG_DIR/koito.db, else ./koito.db.",
     ),
 ]
 

@@ -131,6 +131,9 @@ def json_header(inp: Input, stop: str) -> dict[str, Any]:
     return header
 
 
+TRUNCATED = "ends in the middle of a line: the file looks truncated, nothing was imported"
+
+
 def jsonl_records(inp: Input, counter: ByteCounter) -> Iterator[tuple[int, Any]]:
     """(line number, parsed value) per non-blank line; a bad line yields a SkipItem instead,
     because one damaged line must not cost the rest of the file."""
@@ -149,6 +152,10 @@ def jsonl_records(inp: Input, counter: ByteCounter) -> Iterator[tuple[int, Any]]
                 if not line.strip():
                     continue
                 value = _parse_line(line)
+                if isinstance(value, SkipItem) and not line.endswith(b"\n"):
+                    # The last line, unreadable and with no line end: the file was cut
+                    # (a copy still under way, a download that stopped), not one bad line.
+                    raise InputError(inp.name, f"{TRUNCATED} (line {number} is cut off)") from None
             yield number, value
 
 

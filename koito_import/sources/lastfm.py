@@ -28,7 +28,7 @@ from koito_import.sources.fields import (
     text_unix,
 )
 from koito_import.sources.inputs import Input
-from koito_import.sources.jsonstream import json_items, json_layout
+from koito_import.sources.jsonstream import TRUNCATED, json_items, json_layout
 
 CLIENT = "lastfm"
 TRACK_LISTS = ("track", "recenttracks.track", "item.track", "item.recenttracks.track")
@@ -148,18 +148,36 @@ def _scrobble(
 def _read_csv(inp: Input, counter: ByteCounter) -> Iterator[Item]:
     with inp.open(counter) as stream:
         # A BOM is dropped and undecodable bytes become U+FFFD.
-        rows = csv.reader(
-            io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-        )
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+        last = [""]  # the last physical line read: does the file end with a line end?
+
+        def lines() -> Iterator[str]:
+            for line in text:
+                last[0] = line
+                yield line
+
+        rows = csv.reader(lines())
         columns: dict[str, int] | None = None
+        held: Skip | None = None  # a skipped row is held until a row follows it
         while True:
             try:
                 row = next(rows)
             except StopIteration:
+                if held is not None and not last[0].endswith(("\n", "\r")):
+                    # The last row is unusable and has no line end: the file was cut.
+                    raise InputError(inp.name, f"{TRUNCATED} ({held.where} is cut off)") from None
+                if held is not None:
+                    yield held
                 return
             except csv.Error as exc:
-                yield Skip(f"malformed CSV row ({exc})", f"{inp.name} line {rows.line_num}")
+                skip = Skip(f"malformed CSV row ({exc})", f"{inp.name} line {rows.line_num}")
+                if held is not None:
+                    yield held
+                held = skip
                 continue
+            if held is not None:
+                yield held
+                held = None
             if not any(cell.strip() for cell in row):
                 continue
             if columns is None:
@@ -170,7 +188,7 @@ def _read_csv(inp: Input, counter: ByteCounter) -> Iterator[Item]:
             try:
                 yield _csv_scrobble(row, columns)
             except SkipItem as skip:
-                yield Skip(skip.reason, f"{inp.name} line {rows.line_num}")
+                held = Skip(skip.reason, f"{inp.name} line {rows.line_num}")
 
 
 def _header(row: list[str]) -> dict[str, int] | None:
