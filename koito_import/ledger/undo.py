@@ -23,6 +23,7 @@ from koito_import.core.times import iso
 from koito_import.ledger.listing import Ledger, ledger_of
 from koito_import.ledger.runs import UNDONE, Run
 from koito_import.ledger.sql import Sql
+from koito_import.store import sqlite_rehearsal_copy
 
 MAX_RUN_ID = 2**63 - 1  # run ids are 64-bit on both back ends
 TABLES = {"track": "tracks", "release": "releases", "artist": "artists"}
@@ -87,6 +88,15 @@ def undo_run(db: Database, run_id: int, dry_run: bool = False, wait_s: float = 1
     """Undo run `run_id` of `db`, under the import lock: no import runs meanwhile."""
     if not 0 < run_id <= MAX_RUN_ID:  # SQLite cannot even bind an id past 64 bits
         raise UndoProblem(_no_such_run(run_id))
+    if dry_run and db.kind == "sqlite":
+        # Rehearsed on a private snapshot: the rehearsal deletes as the undo would, and a
+        # write transaction on Koito's own file for as long as that takes (seconds on a large
+        # run) would outlast Koito's 5 s busy timeout. The copy holds only a read transaction
+        # on the file, which in WAL mode blocks no writer.
+        with sqlite_rehearsal_copy(db) as copy, ledger_of(copy) as ledger:
+            if ledger is None:
+                raise UndoProblem(_no_such_run(run_id))
+            return undo(ledger, run_id, dry_run)
     with ledger_of(db) as ledger:
         if ledger is None:
             raise UndoProblem(_no_such_run(run_id))
