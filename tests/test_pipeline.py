@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,10 +76,20 @@ def test_a_large_input_is_parsed_once_and_spooled(
         reading, "read_inputs", lambda s, p, *a: reads.extend(p) or real_read(s, p, *a)
     )
     monkeypatch.setattr(spool, "KEEP_IN_MEMORY", 500)  # the rest goes to the temporary file
+    files: list[Any] = []
+    make_file = spool.tempfile.TemporaryFile
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        files.append(make_file(*args, **kwargs))
+        return files[-1]
+
+    monkeypatch.setattr(spool.tempfile, "TemporaryFile", spy)
     spooled = Database("sqlite", str(tmp_path / "spooled.db"))
     summary = import_files(spooled, "maloja", path, batch_size=150)
 
     assert reads == [path]
+    # The batches beyond the first 500 listens went through one temporary file, closed since.
+    assert len(files) == 1 and files[0].closed
     assert (summary.read, summary.inserted, summary.batches) == (2_000, 2_000, 14)
     assert catalog(spooled) == catalog(in_memory)
 

@@ -15,8 +15,10 @@ from bench.pgserver import database_url
 from koito_import import schema
 from koito_import.core.dburl import Database
 from koito_import.schema import SchemaError
+from tests.support import import_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"
+MALOJA_EXPORT = Path(__file__).parent / "fixtures" / "maloja" / "export.json"
 HEAD = "0004_run_version"
 LEDGER = "created the ledger of runs (koito_import_runs and its tables)"
 OURS = {"track_lookup", schema.VERSION_TABLE, *schema.LEDGER_TABLES}
@@ -431,10 +433,24 @@ def test_koitos_behaviour_and_lookup_cascades_work(any_db: Database) -> None:
 
 def test_sqlite_file_is_sound_and_in_wal_mode(sqlite_db: Database) -> None:
     schema.upgrade(sqlite_db)
+    # With rows in every table an import writes (an empty database has no key to break).
+    summary = import_files(sqlite_db, "maloja", MALOJA_EXPORT)
+    assert summary.inserted == 9 and summary.tracks_created > 0
 
     assert query(sqlite_db, "PRAGMA integrity_check") == [("ok",)]
     assert query(sqlite_db, "PRAGMA journal_mode") == [("wal",)]
     assert query(sqlite_db, "PRAGMA foreign_key_check") == []
+    # The check sees a broken key when there is one (Koito's SQLite schema declares them).
+    conn = sqlite3.connect(sqlite_db.path)
+    try:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute(
+            "UPDATE listens SET track_id = 999999 WHERE rowid = (SELECT min(rowid) FROM listens)"
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    assert [row[0] for row in query(sqlite_db, "PRAGMA foreign_key_check")] == ["listens"]
 
 
 def test_sqlite_in_a_missing_directory_is_refused(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ time: each command runs in a child process that reports its sys.modules."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,18 +19,19 @@ from koito_import.sources import SOURCES
 HEAVY = {"alembic", "sqlalchemy", "psycopg", "psycopg_pool"}
 SAMPLE = Path(__file__).parent / "fixtures" / "maloja" / "export.json"
 
-# Runs the console script's main() with the given arguments, then writes the top-level
-# packages it loaded to the file named first.
+# Runs the console script's main() with the given arguments, then writes its exit status and
+# the modules it loaded to the file named first.
 CHILD = """
 import json, sys
 report, sys.argv = sys.argv[1], ["koito-import", *sys.argv[2:]]
 from koito_import.cli import main
+status = 0
 try:
     main()
-except SystemExit:
-    pass
+except SystemExit as exc:
+    status = exc.code or 0
 with open(report, "w") as f:
-    json.dump(sorted({name.split(".")[0] for name in sys.modules}), f)
+    json.dump({"status": status, "modules": sorted(sys.modules)}, f)
 """
 
 
@@ -42,7 +44,10 @@ def loaded_by(tmp_path: Path, *args: str) -> set[str]:
         timeout=120,
     )
     assert report.exists(), done.stderr
-    return set(json.loads(report.read_text()))
+    found = json.loads(report.read_text())
+    assert found["status"] == 0, done.stderr  # the command did what it was asked
+    modules = set(found["modules"])
+    return modules | {name.split(".")[0] for name in modules}
 
 
 def test_help_loads_no_database_library(tmp_path: Path) -> None:
@@ -58,8 +63,13 @@ def test_sqlite_import_into_an_up_to_date_database_loads_no_migration_library(
 
     for _ in range(2):  # into the ready database, then the same again (nothing to write)
         loaded = loaded_by(tmp_path, "maloja", str(SAMPLE), "--db", str(db), "--quiet")
-        assert "koito_import" in loaded  # the import did run
+        # The import did run: it exited 0, opened the SQLite store (loaded only then; the
+        # command line itself loads every koito_import package it may need), and the
+        # listens are there.
+        assert "koito_import.store.sqlite" in loaded
         assert not loaded & HEAVY
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT count(*) FROM listens").fetchone() == (9,)
     assert not loaded_by(tmp_path, "db", "status", "--db", str(db)) & HEAVY
 
 
