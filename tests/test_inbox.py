@@ -110,7 +110,7 @@ def test_settle_takes_the_seconds_given(folder: Path, sqlite_db: Database) -> No
     shutil.copy(MALOJA, folder / "maloja_export.json")
     settle(folder / "maloja_export.json", age_s=10)
 
-    assert "still being written" in run_inbox(folder, sqlite_db, "--create").stderr
+    assert "still being written" in run_inbox(folder, sqlite_db).stderr
     done = run_inbox(folder, sqlite_db, "--settle", "5", "--json")
     assert done.returncode == 0 and json.loads(done.stdout)["inserted"] == 9
 
@@ -154,7 +154,7 @@ def test_a_file_cut_mid_line_changes_nothing(
     cut.write_text(text)
     settle(cut)
 
-    done = run_inbox(folder, sqlite_db, "--create", "--quiet")
+    done = run_inbox(folder, sqlite_db, "--quiet")
 
     assert done.returncode == 3, done.stderr
     assert "looks truncated" in done.stderr and "the file stays" in done.stderr
@@ -169,7 +169,7 @@ def test_a_csv_cut_at_a_line_end_cannot_be_told_from_a_shorter_export(
     cut.write_text("A,Alb,One,1700000000\nB,Alb,Two,1700000100\n")
     settle(cut)
 
-    done = run_inbox(folder, sqlite_db, "--create", "--json")
+    done = run_inbox(folder, sqlite_db, "--json")
     assert done.returncode == 0 and json.loads(done.stdout)["inserted"] == 2
 
 
@@ -182,7 +182,7 @@ def test_inbox_dot_puts_import_complete_beside_the_folder(
     shutil.copy(MALOJA, folder / "maloja_export.json")
     settle(folder / "maloja_export.json")
 
-    done = run_inbox(Path("."), sqlite_db, "--create", cwd=folder)
+    done = run_inbox(Path("."), sqlite_db, cwd=folder)
 
     assert done.returncode == 0, done.stderr
     assert not (folder / "import_complete").exists()
@@ -197,7 +197,7 @@ def test_an_import_complete_that_is_a_file_stops_before_importing(
     (folder.parent / "import_complete").write_text("not a folder")
 
     for _ in range(2):  # every cron run: the same message, and nothing imported again
-        done = run_inbox(folder, sqlite_db, "--create", "--quiet")
+        done = run_inbox(folder, sqlite_db, "--quiet")
 
         assert done.returncode == 3, done.stderr
         assert "import_complete: is not a folder" in done.stderr
@@ -277,7 +277,7 @@ def test_inbox_names_what_failed_again_at_the_end(folder: Path, sqlite_db: Datab
     shutil.copy(MALOJA, folder / "c_maloja.json")
     settle(*folder.iterdir())
 
-    done = run_inbox(folder, sqlite_db, "--create")
+    done = run_inbox(folder, sqlite_db)
 
     assert done.returncode == 3
     tail = done.stderr.strip().splitlines()[-3:]

@@ -116,7 +116,7 @@ def test_a_time_in_non_ascii_digits_skips_that_listen_only(
     tmp_path: Path, source: str, make, skipped: int
 ) -> None:
     db = Database("sqlite", str(tmp_path / "koito.db"))
-    done = cli(source, make(tmp_path), "--json", "--create", db=db)
+    done = cli(source, make(tmp_path), "--json", db=db)  # KOITO_IMPORT_CREATE=1: conftest
 
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)

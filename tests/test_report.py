@@ -520,7 +520,7 @@ def test_the_default_user_warning_shows_once_whatever_the_output(tmp_path: Path)
         "--quiet": lambda db: cli("maloja", export, "--quiet", db=db),
         "--json": lambda db: cli("maloja", export, "--json", db=db),
         "--dry-run": lambda db: cli("maloja", export, "--dry-run", db=db),
-        "inbox --json": lambda db: cli("inbox", inbox, "--json", db=db),
+        "inbox --json": lambda db: cli("inbox", inbox, "--json", "--settle", "0", db=db),
     }
     for mode, run in runs.items():
         done = run(Database("sqlite", str(tmp_path / f"{mode}.db")))
