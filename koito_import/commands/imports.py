@@ -3,13 +3,14 @@
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
-from rich.table import Table
 
 from koito_import.commands.common import RERUN, Exit, classify, err, fail, json_line, out
 from koito_import.commands.options import import_options, import_parameters
+from koito_import.commands.summary import skip_hints, summary_table
 from koito_import.core.summary import Summary
 from koito_import.importer.options import ImportOptions
 from koito_import.importer.pipeline import run_import
@@ -66,9 +67,7 @@ def _by_source(options: ImportOptions) -> Iterator[ImportOptions]:
         yield options
         return
     for source, paths in group_by_source(options.paths):
-        shown = ", ".join(map(str, paths[:3]))
-        if len(paths) > 3:
-            shown += f" and {len(paths) - 3} more"
+        shown = shown_paths(paths)
         err.print(f"koito-import: detected a {source} export: {escape(shown)}", soft_wrap=True)
         yield replace(options, source=source, paths=paths)
 
@@ -79,20 +78,30 @@ def import_one(options: ImportOptions, quiet: bool, as_json: bool) -> Summary:
     if not quiet:
         verb = "Checking against" if options.dry_run else "Importing into"
         err.print(f"koito-import: {verb} {escape(options.db.display())}", soft_wrap=True)
-    reporter = _reporter(quiet)
+    reporter = _reporter(quiet, options.dry_run)
     try:
         summary = run_import(options, reporter)
     finally:
         reporter.close()
-    if not (as_json or quiet):
-        out.print(_summary_table(summary))
-        if out.is_terminal:
+    if not as_json:  # --quiet hides the progress, not what the run did
+        out.print(summary_table(summary))
+        for hint in skip_hints(summary):
+            err.print(f"koito-import: {hint}", soft_wrap=True)
+        if out.is_terminal and not quiet:
             _landed_report(options, summary)
     if summary.created_user and not as_json:
-        # Plainly, last, even --quiet: Koito is open to anyone who knows the default
-        # (--json: in `notes`).
-        out.print(f"[bold]koito-import: {escape(summary.created_user)}[/]", soft_wrap=True)
+        # Plainly, last, even --quiet, a note on stderr: Koito is open to anyone who knows
+        # the default (--json: in `notes`).
+        err.print(f"[bold]koito-import: {escape(summary.created_user)}[/]", soft_wrap=True)
     return summary
+
+
+def shown_paths(paths: list[Path], at_most: int = 3) -> str:
+    """The paths, or the first few and how many more: never "and 1 more" for a name that
+    fits in its place."""
+    if len(paths) <= at_most + 1:
+        return ", ".join(map(str, paths))
+    return ", ".join(map(str, paths[:at_most])) + f" and {len(paths) - at_most} more"
 
 
 def _landed_report(options: ImportOptions, summary: Summary) -> None:
@@ -104,34 +113,9 @@ def _landed_report(options: ImportOptions, summary: Summary) -> None:
     render_landed(report, summary, out)
 
 
-def _reporter(quiet: bool) -> QuietReporter:
+def _reporter(quiet: bool, dry_run: bool) -> QuietReporter:
     if quiet:
         return QuietReporter()
     if err.is_terminal:
-        return RichReporter(err)
-    return PlainReporter()
-
-
-def _summary_table(summary: Summary) -> Table:
-    title = "Dry run: nothing written" if summary.dry_run else "Import summary"
-    if summary.interrupted:
-        title += " (interrupted: stopped after the last whole batch)"
-    table = Table(title=title, show_header=False)
-    rows: list[tuple[str, str]] = [
-        ("database", summary.database),
-        ("user", summary.user),
-        ("read", f"{summary.read:,}"),
-        ("skipped", f"{summary.skipped:,}"),
-        *((f"  {reason}", f"{n:,}") for reason, n in summary.skip_reasons.most_common()),
-        ("listens inserted", f"{summary.inserted:,}"),
-        ("duplicates", f"{summary.duplicates:,}"),
-        ("artists created", f"{summary.artists_created:,}"),
-        ("releases created", f"{summary.releases_created:,}"),
-        ("tracks created", f"{summary.tracks_created:,}"),
-        ("elapsed", f"{summary.elapsed_s:.2f} s"),
-    ]
-    if summary.run_id is not None:
-        rows.append(("run", f"{summary.run_id} (koito-import undo {summary.run_id} takes it back)"))
-    for name, value in rows:
-        table.add_row(name, value)
-    return table
+        return RichReporter(err, dry_run=dry_run)
+    return PlainReporter(dry_run=dry_run)
