@@ -19,13 +19,15 @@ from koito_import.sources import group_by_source
 
 # One command per source (koito_import.sources.SOURCES, which a test keeps in step), plus auto.
 SOURCE_HELP = {
-    "maloja": "Maloja's export JSON (scrobbles or list form).",
-    "spotify": "Spotify streaming history: Streaming_History_Audio_*.json, the export zip, or "
-    "the older StreamingHistory*.json / endsong_*.json.",
-    "lastfm": "Last.fm recent-tracks JSON export (pages) or CSV (artist,album,track,date).",
-    "listenbrainz": "ListenBrainz export zip, .jsonl files, or the older JSON array.",
-    "koito": "Koito's own export (version 1).",
-    "auto": "Any of the formats above: the source is detected from each file.",
+    "maloja": "Import a Maloja export: the JSON from /admin_overview (scrobbles or list form).",
+    "spotify": "Import Spotify streaming history: Streaming_History_Audio_*.json files, a "
+    "folder of them, the export zip, or the older StreamingHistory*.json / endsong_*.json.",
+    "lastfm": "Import a Last.fm recent-tracks export: JSON pages (as the ghan.nl exporter "
+    "writes them) or CSV with artist, album, track and date columns.",
+    "listenbrainz": "Import a ListenBrainz export: the zip, .jsonl files, or the older JSON array.",
+    "koito": "Import Koito's own export (JSON, version 1).",
+    "auto": "Import Maloja, Spotify, Last.fm, ListenBrainz or Koito exports, detecting which "
+    "each file is: a mix of exports is imported as one run per source.",
 }
 
 

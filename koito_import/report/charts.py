@@ -128,12 +128,13 @@ def render_report(report: Report, console: Console) -> None:
     if not report.listens:
         console.print("No listens to report.")
         return
+    dot = " | " if _ascii(console) else " · "
     console.print(
-        f"{report.listens:,} listens · {report.artists:,} artists · "
-        f"{report.albums:,} albums · {report.tracks:,} tracks"
+        f"{report.listens:,} listens{dot}{report.artists:,} artists{dot}"
+        f"{report.albums:,} albums{dot}{report.tracks:,} tracks"
     )
     console.print(
-        f"First listen {_when(report.first_listen)} · last listen {_when(report.last_listen)}"
+        f"First listen {_when(report.first_listen)}{dot}last listen {_when(report.last_listen)}"
     )
     _section(console, f"Listens per {report.period}")
     _chart(console, report.buckets())
