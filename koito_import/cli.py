@@ -22,6 +22,7 @@ app = typer.Typer(
 db_app = typer.Typer(
     help="Koito's schema: see where a database stands, or bring it up to date.",
     rich_markup_mode=None,
+    context_settings=CONTEXT,
 )
 app.add_typer(db_app, name="db", short_help=SHORT_HELP["db"])
 

@@ -7,7 +7,7 @@ import typer
 from typer.core import TyperCommand
 
 # Click stops at 80 columns whatever the terminal; wider terminals get wider help.
-CONTEXT = {"max_content_width": 120}
+CONTEXT = {"max_content_width": 120, "help_option_names": ["-h", "--help"]}
 
 # Each fits the 62 cells an 80-column help screen leaves beside the longest command name, so
 # click never cuts one ("..."); the full description is the command's own --help.
@@ -25,6 +25,7 @@ SHORT_HELP = {
     "db": "See where a database's schema stands, or bring it up to date",
     "status": "Say whether the database is Koito's and ready for imports",
     "upgrade": "Create Koito's schema, or add what koito-import needs",
+    "completion": "Print a shell completion script: bash, zsh or fish",
 }
 
 _BRACED = re.compile(r"\{([^{}]*)\}")
