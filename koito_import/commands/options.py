@@ -12,7 +12,7 @@ import typer
 from koito_import.catalog.artist_names import compile_separators
 from koito_import.commands.common import UsageProblem
 from koito_import.core.dburl import choose_database
-from koito_import.core.times import parse_bound
+from koito_import.core.times import check_window, parse_bound
 from koito_import.importer.options import ImportOptions
 from koito_import.sources.base import SourceOptions
 from koito_import.store.base import LOOKUP_CHUNK
@@ -125,6 +125,7 @@ def import_options(source: str, **kw: Any) -> ImportOptions:
         compiled = compile_separators(separators)
         after = parse_bound(kw["after"], "--after")
         before = parse_bound(kw["before"], "--before")
+        check_window(after, before)
     except re.error as exc:
         problem = f"artist separator {separators!r} is not a regular expression ({exc})"
         raise UsageProblem(problem) from exc

@@ -7,7 +7,7 @@ import typer
 from koito_import.commands.common import Exit, database_failures, fail, json_line, out
 from koito_import.commands.options import DbOpt
 from koito_import.core.dburl import choose_database
-from koito_import.core.times import parse_bound
+from koito_import.core.times import check_window, parse_bound
 
 
 def report_command(
@@ -41,6 +41,7 @@ def report_command(
 
     try:
         window = parse_bound(since, "--since"), parse_bound(until, "--until")
+        check_window(*window, names="--since/--until")
     except ValueError as exc:
         fail(Exit.USAGE, str(exc))
     with database_failures():

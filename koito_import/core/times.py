@@ -23,6 +23,16 @@ def parse_bound(value: str | None, option: str) -> int | None:
     return int(moment.timestamp())
 
 
+def check_window(after: int | None, before: int | None, names: str = "--after/--before") -> None:
+    """A window that ends before it begins keeps nothing: that is a mistake on the command
+    line (exit 2), not a run that skips every listen."""
+    if after is not None and before is not None and after > before:
+        first, second = names.split("/")
+        raise ValueError(
+            f"{first} ({iso(after)}) is later than {second} ({iso(before)}): nothing would be kept"
+        )
+
+
 def iso(unix: int | None) -> str | None:
     """`2024-01-31T18:00:00Z`, or None for no time."""
     if unix is None:

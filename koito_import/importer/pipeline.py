@@ -22,6 +22,7 @@ from koito_import.core.summary import Summary
 from koito_import.importer.batches import import_batches
 from koito_import.importer.options import ImportOptions, Reporter
 from koito_import.importer.reading import checked_input, few_collections
+from koito_import.importer.users import check_user_first
 from koito_import.importer.waiting import import_lock
 from koito_import.ledger.listing import Ledger
 from koito_import.ledger.recorder import RunRecorder, input_files
@@ -37,6 +38,7 @@ def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
     summary = Summary(database=options.db.display(), dry_run=options.dry_run)
     reporter.stage("checking database")
     current = schema.check_usable(options.db)  # a database problem shows before the input
+    check_user_first(options.db, options.user, current)  # and before the schema is created
     rehearse_on_server = options.dry_run and options.db.kind == "postgresql"
     if rehearse_on_server and current.state != "ready":
         raise schema.SchemaError(
