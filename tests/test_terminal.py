@@ -127,3 +127,47 @@ def test_skipped_plays_point_at_min_played() -> None:
 
     [hint] = skip_hints(done)
     assert "752 plays" in hint and "--min-played 30" in hint
+
+
+def test_a_dry_run_in_cron_never_says_importing(tmp_path: object) -> None:
+    db = Database("sqlite", str(tmp_path) + "/koito.db")  # type: ignore[operator]
+    done = cli("maloja", EXPORT, "--dry-run", db=db)
+
+    assert done.returncode == 0, done.stderr
+    assert "koito-import: importing" not in done.stderr
+    assert "koito-import: rehearsing the import (dry run)" in done.stderr
+    assert "listens to insert" in done.stdout and "inserted" not in done.stdout
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_real_terminal_sees_progress_lines_that_fit(width: int, tmp_path: object) -> None:
+    """The command in a pseudo-terminal of `width` columns: every frame of the progress line
+    fits, and those with a bar show it long."""
+    import os
+    import pty
+    import subprocess
+
+    from tests.support import CLI
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": str(width), "LINES": "40", "TERM": "xterm"}
+    db = str(tmp_path) + "/koito.db"  # type: ignore[operator]
+    child = subprocess.Popen(
+        [*CLI, "maloja", str(EXPORT), "--db", db], stdout=follower, stderr=follower, env=env
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert child.wait(60) == 0
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode())
+    frames = [f for f in re.split(r"[\r\n]", text) if f.startswith(("reading ", "importing "))]
+    assert frames, text
+    assert all(len(f) <= width for f in frames), frames
+    assert all(len(max(BAR.findall(f), key=len)) >= MIN_BAR for f in frames if "%" in f)
