@@ -2,11 +2,13 @@
 start-up light: see there)."""
 
 import sys
+from collections.abc import Callable
 
 import typer
 
 from koito_import.commands import db, inbox, ledger, report
 from koito_import.commands.common import Exit, err
+from koito_import.commands.helptext import CONTEXT, SHORT_HELP, Command
 from koito_import.commands.imports import SOURCE_HELP, source_command
 
 app = typer.Typer(
@@ -15,27 +17,44 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
+    context_settings=CONTEXT,
 )
 db_app = typer.Typer(
     help="Koito's schema: see where a database stands, or bring it up to date.",
     rich_markup_mode=None,
+    context_settings=CONTEXT,
 )
-app.add_typer(db_app, name="db")
+app.add_typer(db_app, name="db", short_help=SHORT_HELP["db"])
+
+
+def _command(typer_app: typer.Typer, name: str, function: Callable[..., None]) -> None:
+    typer_app.command(name, cls=Command, short_help=SHORT_HELP[name])(function)
+
 
 for _source in SOURCE_HELP:
-    app.command(_source)(source_command(_source))
-app.command("runs")(ledger.runs_command)
-app.command("undo")(ledger.undo_command)
-app.command("inbox")(inbox.inbox_command)
-app.command("report")(report.report_command)
-db_app.command("status")(db.status_command)
-db_app.command("upgrade")(db.upgrade_command)
+    _command(app, _source, source_command(_source))
+_command(app, "runs", ledger.runs_command)
+_command(app, "undo", ledger.undo_command)
+_command(app, "inbox", inbox.inbox_command)
+_command(app, "report", report.report_command)
+_command(db_app, "status", db.status_command)
+_command(db_app, "upgrade", db.upgrade_command)
 
 
 def main() -> None:
     """The console script: a Ctrl-C even before the first batch exits 130, not a traceback."""
+    _tolerant_output()
     try:
         app(prog_name="koito-import")
     except KeyboardInterrupt:
         err.print("koito-import: interrupted (Ctrl-C) before anything was written")
         sys.exit(int(Exit.INTERRUPTED))
+
+
+def _tolerant_output() -> None:
+    """On a terminal that cannot show a character (PYTHONIOENCODING=ascii, LANG=C), a name
+    like "Björk" prints as "Bj?rk" instead of ending the command with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if not encoding.startswith("utf") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")

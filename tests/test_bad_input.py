@@ -273,7 +273,7 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_its_traceback(
 ) -> None:
     """A bug (here a planted one) is exit 1 with a hint; --debug shows where it happened."""
     plant = (
-        "import sys, koito_import.cli as cli, koito_import.commands.imports as imports\n"
+        "import sys, koito_import.cli as cli, koito_import.commands.one_run as imports\n"
         "def broken(*args, **kwargs): raise RuntimeError('planted bug')\n"
         "imports.run_import = broken\n"
         "cli.app(sys.argv[1:], prog_name='koito-import')\n"

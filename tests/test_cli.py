@@ -154,7 +154,8 @@ def test_db_status_and_upgrade(any_db: Database) -> None:
     after = cli("db", "status", db=any_db)
     again = cli("db", "upgrade", db=any_db)
 
-    for result in (before, upgrade, after, again):
+    assert before.returncode == 4, before.stderr  # not Koito's yet: scripts can tell
+    for result in (upgrade, after, again):
         assert result.returncode == 0, result.stderr
     not_yet = "does not exist yet" if any_db.kind == "sqlite" else "is empty"
     assert before.stdout.startswith(f"{any_db.display()} {not_yet}")
@@ -172,7 +173,7 @@ def test_db_commands_refuse_a_database_that_is_not_koitos(any_db: Database) -> N
     status = cli("db", "status", db=any_db)
     upgrade = cli("db", "upgrade", db=any_db)
 
-    assert status.returncode == 0, status.stderr  # it reports; only upgrade fails
+    assert status.returncode == 4, status.stderr  # it reports, and says so by its exit code
     assert status.stdout.startswith(f"{any_db.display()} cannot be used")
     assert "It is not Koito's database (it has recipes)" in status.stdout
     assert upgrade.returncode == 4
@@ -250,11 +251,31 @@ def test_user_names_an_existing_user(any_db: Database) -> None:
 
     assert missing.returncode == 4
     assert missing.stderr.strip().splitlines()[-1] == (
-        f"koito-import: no user 'carol' in {any_db.display()}"
+        f"koito-import: no user 'carol' in {any_db.display()} (its users: alice, bob)"
     )
     assert empty.returncode == 2
     assert "--user needs a user name" in empty.stderr
     assert value(any_db, "SELECT count(*) FROM listens") == 0
+
+
+def test_user_on_a_new_database_is_refused_before_anything_is_created(any_db: Database) -> None:
+    done = cli("maloja", EXPORT, "--user", "alice", db=any_db)
+
+    assert done.returncode == 4
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"koito-import: no user 'alice' in {any_db.display()}: it has no users yet; leave "
+        "--user out to create Koito's default user (then add others in Koito)"
+    )
+    assert schema.status(any_db).state in ("missing", "empty")  # no schema without users
+
+
+def test_after_later_than_before_is_a_usage_error() -> None:
+    done = cli("maloja", EXPORT, "--after", "2024-05-01", "--before", "2024-01-01", db="x.db")
+
+    assert done.returncode == 2
+    assert "--after (2024-05-01T00:00:00Z) is later than --before (2024-01-01T00:00:00Z)" in (
+        done.stderr
+    )
 
 
 # --- the time window -----------------------------------------------------------------------

@@ -426,7 +426,7 @@ def test_import_reports_what_it_inserted_and_skipped(any_db: Database, tmp_path:
     assert done.returncode == 0, done.stderr
     text = ANSI.sub("", done.stdout)
     assert f"This run inserted {len(old)} listens" in text
-    assert "change that password in Koito" in text  # it created admin/changeme
+    assert "change that password in Koito" in done.stderr  # it created admin/changeme
 
     # The whole export again, with two broken items: only the 2024 listens are new.
     whole = [
@@ -441,7 +441,7 @@ def test_import_reports_what_it_inserted_and_skipped(any_db: Database, tmp_path:
     assert all(cell_len(line) <= 80 for line in text.splitlines()), text
     new = len(first["scrobbles"]) - len(old)
     assert f"This run inserted {new} listens" in text
-    assert f"{len(old)} listens were in the database already" in text
+    assert f"{len(old)} listens were there already (in the database" in text
     months = chart_lines(text, "Per month:")
     assert sum(n for _, n, _ in months) == new and all(m.startswith("2024-") for m, _, _ in months)
     assert_proportional([m for m in months if m[1]])
@@ -500,7 +500,7 @@ def test_default_user_warning(fresh_db: Any, backend: str, tmp_path: Path) -> No
     assert any("'admin' with Koito's default password 'changeme'" in n for n in notes)
     db = fresh_db(backend)
     plain = cli("maloja", files["maloja"], db=db)
-    last = " ".join(plain.stdout.strip().splitlines()[-2:])
+    last = " ".join(plain.stderr.strip().splitlines()[-2:])  # a note: on stderr, last
     assert "Koito's default password 'changeme': change that password in Koito" in last
     again = cli("lastfm", files["lastfm"], db=db)
     assert "change that password" not in again.stdout + again.stderr  # not created this time

@@ -89,7 +89,9 @@ _FOLDER = inspect.Parameter(
     default=None,
     annotation=Annotated[
         Path | None,
-        typer.Argument(help="The folder to empty (default: $KOITO_CONFIG_DIR/import)."),
+        typer.Argument(
+            metavar="[DIR]", help="The folder to empty (default: $KOITO_CONFIG_DIR/import)."
+        ),
     ],
 )
 _SETTLE = inspect.Parameter(

@@ -15,7 +15,9 @@ from koito_import.ledger.view import runs_table, undo_table, when
 
 def runs_command(
     db: DbOpt = None,
-    limit: Annotated[int, typer.Option(min=0, help="Show this many runs (0: all).")] = 20,
+    limit: Annotated[
+        int, typer.Option(min=0, metavar="N", help="Show this many runs (0: all).")
+    ] = 20,
     json: Annotated[bool, typer.Option("--json", help="Print a JSON list on stdout.")] = False,
 ) -> None:
     """The runs that wrote to the database, newest first: what each read, inserted, created."""
@@ -35,12 +37,17 @@ def runs_command(
 
 
 def undo_command(
-    run_id: Annotated[int, typer.Argument(help="The run to take back (see `koito-import runs`).")],
+    run_id: Annotated[
+        int,
+        typer.Argument(metavar="RUN_ID", help="The run to take back (see `koito-import runs`)."),
+    ],
     db: DbOpt = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would be removed, change nothing.")
     ] = False,
-    wait: Annotated[float, typer.Option(help="Seconds to wait for an import's lock.")] = 10.0,
+    wait: Annotated[
+        float, typer.Option(metavar="SECONDS", help="How long to wait for an import's lock.")
+    ] = 10.0,
     json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
     """Take a run back: its listens, and the entities it created that nothing uses any more."""

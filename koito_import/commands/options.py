@@ -12,16 +12,19 @@ import typer
 from koito_import.catalog.artist_names import compile_separators
 from koito_import.commands.common import UsageProblem
 from koito_import.core.dburl import choose_database
-from koito_import.core.times import parse_bound
+from koito_import.core.times import check_window, parse_bound
 from koito_import.importer.options import ImportOptions
 from koito_import.sources.base import SourceOptions
 from koito_import.store.base import LOOKUP_CHUNK
 
-PathsArg = Annotated[list[Path], typer.Argument(help="Files, directories or zips to import.")]
+PathsArg = Annotated[
+    list[Path], typer.Argument(metavar="PATH...", help="Files, folders or zips to import.")
+]
 DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
+        metavar="URL",
         help="postgresql://user:pass@host/db, sqlite:////srv/koito/koito.db (an absolute "
         "path takes four slashes; sqlite:///koito.db is relative) or a *.db path. Default: "
         "KOITO_DATABASE_URL, else $KOITO_CONFIG_DIR/koito.db, else ./koito.db.",
@@ -33,40 +36,57 @@ def _import_options(
     paths: PathsArg,
     db: DbOpt = None,
     user: Annotated[
-        str | None, typer.Option(help="Koito user to credit (default: the first admin).")
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="The Koito user the listens are credited to (default: the first admin).",
+        ),
     ] = None,
     after: Annotated[
         str | None,
         typer.Option(
             envvar="KOITO_IMPORT_AFTER_UNIX",
-            help="Only listens after this (unix seconds or ISO date).",
+            metavar="TIME",
+            help="Only listens at or after this time (unix seconds or ISO date, UTC).",
         ),
     ] = None,
     before: Annotated[
         str | None,
-        typer.Option(envvar="KOITO_IMPORT_BEFORE_UNIX", help="Only listens before this."),
+        typer.Option(
+            envvar="KOITO_IMPORT_BEFORE_UNIX",
+            metavar="TIME",
+            help="Only listens at or before this time (unix seconds or ISO date, UTC).",
+        ),
     ] = None,
     workers: Annotated[
         int,
         typer.Option(
             min=1,
             max=32,
+            metavar="N",
             help="Parallel database look-ups (PostgreSQL). A batch's look-ups are split into "
             f"chunks of at least {LOOKUP_CHUNK:,} names or keys, one per connection: below "
             "that, a batch uses one whatever N is.",
         ),
     ] = min(4, os.cpu_count() or 2),
-    batch_size: Annotated[int, typer.Option(min=1, help="Listens per transaction.")] = 5000,
+    batch_size: Annotated[
+        int, typer.Option(min=1, metavar="N", help="Listens per transaction.")
+    ] = 5000,
     artist_separator: Annotated[
         list[str] | None,
         typer.Option(
             "--artist-separator",
+            metavar="REGEX",
             help="Regex splitting artist strings (repeatable; default "
             r"'\s+·\s+' or KOITO_ARTIST_SEPARATORS_REGEX).",
         ),
     ] = None,
     min_played: Annotated[
-        int | None, typer.Option(help="Spotify: also count plays of at least this many seconds.")
+        int | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="Spotify: also count plays of at least this many seconds.",
+        ),
     ] = None,
     dry_run: Annotated[
         bool,
@@ -84,9 +104,14 @@ def _import_options(
             "or empty (the default ./koito.db is always created).",
         ),
     ] = False,
-    wait: Annotated[float, typer.Option(help="Seconds to wait for another import's lock.")] = 10.0,
+    wait: Annotated[
+        float,
+        typer.Option(metavar="SECONDS", help="How long to wait for another import's lock."),
+    ] = 10.0,
     json: Annotated[bool, typer.Option("--json", help="Print one JSON summary on stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress output (the summary stays).")
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     """Only the signature is used: see import_parameters."""
@@ -115,6 +140,7 @@ def import_options(source: str, **kw: Any) -> ImportOptions:
         compiled = compile_separators(separators)
         after = parse_bound(kw["after"], "--after")
         before = parse_bound(kw["before"], "--before")
+        check_window(after, before)
     except re.error as exc:
         problem = f"artist separator {separators!r} is not a regular expression ({exc})"
         raise UsageProblem(problem) from exc

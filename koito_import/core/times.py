@@ -41,6 +41,16 @@ def _checked_seconds(seconds: int, option: str, value: str) -> int:
     raise ValueError(f"{option} {value!r} is out of range: give unix seconds or a date")
 
 
+def check_window(after: int | None, before: int | None, names: str = "--after/--before") -> None:
+    """A window that ends before it begins keeps nothing: that is a mistake on the command
+    line (exit 2), not a run that skips every listen."""
+    if after is not None and before is not None and after > before:
+        first, second = names.split("/")
+        raise ValueError(
+            f"{first} ({iso(after)}) is later than {second} ({iso(before)}): nothing would be kept"
+        )
+
+
 def iso(unix: int | None) -> str | None:
     """`2024-01-31T18:00:00Z`, or None for no time."""
     if unix is None:

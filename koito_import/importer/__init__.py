@@ -1,4 +1,6 @@
 """One import run, stage by stage: what it is asked (options), the check pass that reads the
 input once (reading, spool), writing batch after batch (batches), the whole run (pipeline),
-its progress on a terminal (progress), and Koito's import folder (inbox). It may import core,
+the --user check before anything is created (users), taking the import lock and saying whom a
+run waits for (waiting), its progress on a terminal (progress, one line fitted to the width:
+progress_line), and Koito's import folder (inbox). It may import core,
 sources, catalog, store, schema and ledger; the commands import it, never the reverse."""

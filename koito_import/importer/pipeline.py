@@ -22,6 +22,8 @@ from koito_import.core.summary import Summary
 from koito_import.importer.batches import import_batches
 from koito_import.importer.options import ImportOptions, Reporter
 from koito_import.importer.reading import checked_input, few_collections
+from koito_import.importer.users import check_user_first
+from koito_import.importer.waiting import import_lock
 from koito_import.ledger.listing import Ledger
 from koito_import.ledger.recorder import RunRecorder, input_files
 from koito_import.store import open_store, sqlite_rehearsal_copy
@@ -38,6 +40,7 @@ def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
     current = schema.check_usable(options.db)  # a database problem shows before the input
     if not options.create:
         schema.refuse_to_create(current, options.db)
+    check_user_first(options.db, options.user, current)  # and before the schema is created
     rehearse_on_server = options.dry_run and options.db.kind == "postgresql"
     if rehearse_on_server and current.state != "ready":
         raise schema.SchemaError(
@@ -85,7 +88,7 @@ def _write(
                 store = open_store(options.db, options.workers, rehearsal=options.dry_run)
                 planner = _planner(store, options)
             assert planner is not None
-            with store.import_lock(options.wait_s):
+            with import_lock(store, options.wait_s, reporter):
                 user = store.user(options.user, options.default_username, options.default_password)
                 summary.user = user.username
                 if user.created:

@@ -51,6 +51,7 @@ class Run:
     batches: int = 0
     error: str | None = None
     undone_at: int | None = None
+    version: str | None = None  # the koito-import that wrote it (None: before 0004_run_version)
     files: list[RunFile] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:

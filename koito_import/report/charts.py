@@ -128,12 +128,13 @@ def render_report(report: Report, console: Console) -> None:
     if not report.listens:
         console.print("No listens to report.")
         return
+    dot = " | " if _ascii(console) else " · "
     console.print(
-        f"{report.listens:,} listens · {report.artists:,} artists · "
-        f"{report.albums:,} albums · {report.tracks:,} tracks"
+        f"{report.listens:,} listens{dot}{report.artists:,} artists{dot}"
+        f"{report.albums:,} albums{dot}{report.tracks:,} tracks"
     )
     console.print(
-        f"First listen {_when(report.first_listen)} · last listen {_when(report.last_listen)}"
+        f"First listen {_when(report.first_listen)}{dot}last listen {_when(report.last_listen)}"
     )
     _section(console, f"Listens per {report.period}")
     _chart(console, report.buckets())
@@ -169,7 +170,14 @@ def render_landed(report: Report, summary: Summary, console: Console) -> None:
         console.print(f"Its top artists (of {report.artists:,}):")
         console.print(top_table("Artist", report.top_artists, _width(console), False))
     if summary.duplicates:
-        console.print(f"{summary.duplicates:,} listens were in the database already.")
+        console.print(_duplicates(summary.duplicates))
     if summary.skipped:
         _section(console, f"Skipped {summary.skipped:,} of {summary.read:,} items read, because")
         _chart(console, summary.skip_reasons.most_common())
+
+
+def _duplicates(n: int) -> str:
+    """A listen is not new when the database holds it, or the input holds it twice: which of
+    the two is not told apart, so the sentence names both."""
+    listens = "1 listen was" if n == 1 else f"{n:,} listens were"
+    return f"{listens} there already (in the database, or earlier in the input)."

@@ -182,13 +182,52 @@ def _read_csv(inp: Input, counter: ByteCounter) -> Iterator[Item]:
                 continue
             if columns is None:
                 columns = _header(row)
+                if columns is not None and "date" not in columns:
+                    raise InputError(inp.name, not_lastfm_csv(row))  # listens without times
                 if columns is not None:
                     continue
+                if not _dated(row):  # a header of some other CSV: refused, not all skipped
+                    raise InputError(inp.name, not_lastfm_csv(row))
                 columns = {name: i for i, name in enumerate(POSITIONAL)}
             try:
                 yield _csv_scrobble(row, columns)
             except SkipItem as skip:
                 held = Skip(skip.reason, f"{inp.name} line {rows.line_num}")
+
+
+def looks_like_csv(head: bytes) -> list[str] | None:
+    """None when the first bytes of a CSV are a Last.fm export's (a header naming artist,
+    track and date columns, or a first row artist,album,track,date); else its first row."""
+    text = head.decode("utf-8-sig", errors="replace")
+    try:
+        first = next((r for r in csv.reader(text.splitlines()[:20]) if any(map(str.strip, r))), [])
+    except csv.Error:
+        return []
+    columns = _header(first)
+    if columns is not None and "date" in columns:
+        return None
+    return None if columns is None and _dated(first) else first
+
+
+def not_lastfm_csv(first_row: list[str]) -> str:
+    shown = ", ".join(cell.strip() for cell in first_row[:5]) + (
+        ", …" if len(first_row) > 5 else ""
+    )
+    return (
+        f"not a Last.fm CSV (its first row: {shown}); a Last.fm CSV has artist, album, track "
+        "and date columns, with or without a header"
+    )
+
+
+def _dated(row: list[str]) -> bool:
+    """Whether `row` reads as artist,album,track,date."""
+    if len(row) < len(POSITIONAL) or not row[0].strip():
+        return False
+    try:
+        _csv_time(row[3])
+    except SkipItem:
+        return False
+    return True
 
 
 def _header(row: list[str]) -> dict[str, int] | None:
