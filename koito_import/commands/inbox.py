@@ -102,6 +102,7 @@ _SETTLE = inspect.Parameter(
         float,
         typer.Option(
             min=0,
+            metavar="SECONDS",
             help="Take a file only once it is not empty and unmodified for this many seconds "
             "(a copy still under way is left for the next run).",
         ),
