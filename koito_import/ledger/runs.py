@@ -51,6 +51,7 @@ class Run:
     batches: int = 0
     error: str | None = None
     undone_at: int | None = None
+    version: str | None = None  # the koito-import that wrote it (None: before 0004_run_version)
     files: list[RunFile] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -72,4 +73,5 @@ class Run:
             "batches": self.batches,
             "error": self.error,
             "undone_at": iso(self.undone_at),
+            "version": self.version,
         }
