@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from koito_import.core.dburl import Database
+from koito_import.core.files import check_access
 from koito_import.core.summary import DAY_S
 from koito_import.report.data import month_of
 from koito_import.store.base import StoreError
@@ -94,6 +95,7 @@ class _SqliteReader(Reader):
 
     def __init__(self, db: Database) -> None:
         super().__init__(db)
+        check_access(db.path, db.display(), write=False)
         if not db.path.is_file():
             raise ReportError(f"{db.display()} does not exist")
         try:
