@@ -99,8 +99,12 @@ class _SqliteReader(Reader):
         if not db.path.is_file():
             raise ReportError(f"{db.display()} does not exist")
         try:
-            # Read-only: a report never takes a write lock on the file Koito is serving from.
-            self.conn = sqlite3.connect(f"{db.path.resolve().as_uri()}?mode=ro", uri=True)
+            # Only reads: a report never takes a write lock on the file Koito is serving from.
+            # Not opened mode=ro, though: a read-only connection cannot remove the -wal and
+            # -shm files it makes beside the database, which would stay there after every
+            # report; query_only refuses writes just the same.
+            self.conn = sqlite3.connect(f"{db.path.resolve().as_uri()}?mode=rw", uri=True)
+            self.conn.execute("PRAGMA query_only = ON")
             self.conn.execute("PRAGMA busy_timeout = 5000")
         except sqlite3.Error as exc:
             raise ReportError(f"{db.display()}: {exc}") from None
