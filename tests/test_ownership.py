@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -145,3 +146,17 @@ def test_a_database_the_user_may_write_works_without_root_powers(tmp_path: Path)
     db = koito_database(tmp_path, mode=0o666, folder_mode=0o777)
     done = run("maloja", MALOJA, "--db", db.path, "--quiet", prefix=NO_OVERRIDE)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_inbox_makes_import_complete_koitos(tmp_path: Path) -> None:
+    """Koito moves the files it imported into import_complete/ too, as its own user."""
+    db = koito_database(tmp_path)
+    inbox = db.path.parent / "import"
+    inbox.mkdir()
+    shutil.copy(MALOJA, inbox / "maloja.json")
+    os.chown(inbox, *KOITO)
+    inbox.chmod(0o750)
+    done = run("inbox", inbox, "--db", db.path, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert owner(db.path.parent / "import_complete") == (*KOITO, 0o750)
+    assert {owner(p) for p in db.path.parent.iterdir() if p.is_file()} == {(*KOITO, 0o660)}

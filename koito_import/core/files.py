@@ -20,9 +20,9 @@ class DatabaseAccessError(DatabaseChoiceError):
 
 def own_like(path: Path | str, model: Path | str) -> None:
     """Give `path` the owner and group of `model` (the database, or the folder of a new one)
-    and its read and write bits, when running as root: without root, a file is its creator's
-    and chown is not allowed anyway. Best effort: a file system without owners (a FAT stick,
-    some network mounts) refuses, and the file simply stays as it is."""
+    and its mode (to a file, only its read and write bits), when running as root: without
+    root, a file is its creator's and chown is not allowed anyway. Best effort: a file system
+    without owners (a FAT stick, some network mounts) refuses, and the file stays as it is."""
     if os.geteuid() != 0:
         return
     try:
@@ -30,7 +30,9 @@ def own_like(path: Path | str, model: Path | str) -> None:
         here = os.stat(path)
         if (here.st_uid, here.st_gid) != (like.st_uid, like.st_gid):
             os.chown(path, like.st_uid, like.st_gid)
-        mode = stat.S_IMODE(like.st_mode) & 0o666  # a folder's x bits make no sense on a file
+        mode = stat.S_IMODE(like.st_mode)
+        if not stat.S_ISDIR(here.st_mode):
+            mode &= 0o666  # a folder's x bits make no sense on a file
         if stat.S_IMODE(here.st_mode) != mode:
             os.chmod(path, mode)
     except OSError:

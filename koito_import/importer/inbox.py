@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from koito_import.core.files import own_like
 from koito_import.core.summary import Summary
 from koito_import.sources import detect
 from koito_import.sources.base import InputError
@@ -62,7 +63,9 @@ def move_to_complete(path: Path) -> Path:
     """Into `import_complete/` beside the folder, as Koito does; a file of the same name
     already there is kept, and this one gets a numbered name."""
     done = path.parent.parent / COMPLETE
-    done.mkdir(exist_ok=True)
+    if not done.is_dir():
+        done.mkdir(exist_ok=True)
+        own_like(done, path.parent)  # Koito, as its own user, moves its files there too
     target = done / path.name
     number = 1
     while target.exists():
