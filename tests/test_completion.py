@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from koito_import import cli
-from koito_import.commands import completion
+from koito_import.commands import completion_tree as completion
 from koito_import.commands.completion_shells import RENDERERS
 
 PROG = [sys.executable, "-m", "koito_import"]

@@ -1,5 +1,5 @@
 """The completion scripts themselves, one renderer per shell, from the command tree that
-koito_import.commands.completion builds. Each script is self-contained: completing never runs
+koito_import.commands.completion_tree builds. Each script is self-contained: completing never runs
 koito-import. Option values complete as file names (most are paths or free text), or from
 their choices when they have some."""
 
@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from koito_import.commands.completion import Cmd
+    from koito_import.commands.completion_tree import Cmd
 
 PROG = "koito-import"
 HEADER = "# {shell} completion for koito-import, written by `koito-import completion {shell}`\n"
