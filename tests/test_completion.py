@@ -2,10 +2,12 @@
 the commands, the subcommands of `db`, each command's options and option choices. bash and fish
 answer a completion request directly; zsh's completion widgets need a terminal, so its
 completers (_describe, _arguments) are stood in for by functions that print what they were
-given, which tests the script's own logic: which command the words reached."""
+given, which tests the script's own logic: which command the words reached; and a real
+interactive zsh on a pseudo-terminal completes a few lines."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +125,52 @@ def test_every_command_and_option_is_in_every_script(name: str) -> None:
 
 def completion_walk(cmd: completion.Cmd) -> list[completion.Cmd]:
     return [cmd, *(c for sub in cmd.subcommands for c in completion_walk(sub))]
+
+
+# An interactive zsh on a pseudo-terminal (zsh's own zpty module), the script installed as
+# $fpath's _koito-import, compinit run: a Tab after each line, then what the line became.
+ZSH_TERMINAL = r"""
+zmodload zsh/zpty
+for line in "$@"; do
+  zpty -b z "ZDOTDIR=$ZDOT zsh -i"
+  zpty -w -n z "$line"$'\t'
+  got=""
+  end=$(( SECONDS + 20 ))
+  while (( SECONDS < end )) && [[ $got != *"$line"?*' '* ]]; do
+    chunk=""; zpty -r -t z chunk && got+=$chunk || sleep 0.1
+    got=${got//$'\r'/}; got=${got//$'\e'\[[0-9\;\?]#[a-zA-Z]/}
+  done
+  print -r -- "${got//$'\n'/ }"
+  zpty -d z
+done
+"""
+
+
+def test_zsh_completes_in_a_terminal(tmp_path: Path) -> None:
+    functions = tmp_path / "functions"
+    functions.mkdir()
+    script(tmp_path, "zsh").rename(functions / "_koito-import")
+    (tmp_path / ".zshrc").write_text(
+        f"fpath=({functions} $fpath)\nautoload -Uz compinit && compinit -u -d {tmp_path}/dump\n"
+        "koito-import() { :; }\nsetopt extendedglob\nPS1='> '\n"
+    )
+    (tmp_path / "drive.zsh").write_text(ZSH_TERMINAL)
+    lines = ["koito-import ma", "koito-import db st", "koito-import runs --li",
+             "koito-import completion f", "koito-import spotify --min-p"]  # fmt: skip
+    done = subprocess.run(
+        ["zsh", "-f", "-o", "extendedglob", str(tmp_path / "drive.zsh"), *lines],
+        env={**os.environ, "ZDOT": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+    shown = done.stdout.splitlines()
+    assert len(shown) == len(lines), done.stderr
+    for typed, seen in zip(lines, shown, strict=True):
+        word = typed.split()[-1]
+        expected = typed[: -len(word)] + COMPLETED[word] + " "
+        assert expected in seen.replace("\b", ""), (expected, seen)
+
+
+COMPLETED = {"ma": "maloja", "st": "status", "--li": "--limit", "f": "fish",
+             "--min-p": "--min-played"}  # fmt: skip
