@@ -1,10 +1,15 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install test lint bench sample
+.PHONY: install install-bench test lint bench sample
 
+# Development: the package, editable, with what the tests need (no benchmark profiler).
 install:
 	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+
+# What `make bench` needs besides (pyinstrument).
+install-bench: install
 	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
 
 test:

@@ -13,3 +13,7 @@ The parts, in reading order (each package's docstring says what it may import):
     compare/         two Koito databases compared by content
     core/            the shared vocabulary: scrobbles, database URLs, times, counts
 """
+
+# The one place the version is written: pyproject reads it (tool.setuptools.dynamic), --version,
+# every --json summary and every run in the ledger show it.
+__version__ = "0.1.0"

@@ -3,10 +3,12 @@ start-up light: see there)."""
 
 import sys
 from collections.abc import Callable
+from typing import Annotated
 
 import typer
 
-from koito_import.commands import db, inbox, ledger, report
+from koito_import import __version__
+from koito_import.commands import completion, db, inbox, ledger, report
 from koito_import.commands.common import Exit, err
 from koito_import.commands.helptext import CONTEXT, SHORT_HELP, Command
 from koito_import.commands.imports import SOURCE_HELP, source_command
@@ -39,6 +41,28 @@ _command(app, "inbox", inbox.inbox_command)
 _command(app, "report", report.report_command)
 _command(db_app, "status", db.status_command)
 _command(db_app, "upgrade", db.upgrade_command)
+_command(app, "completion", completion.completion_command)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"koito-import {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print koito-import's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Import listening history into Koito's database, fast and without duplicates."""
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from koito_import import __version__
+
 DAY_S = 86_400
 
 
@@ -67,4 +69,5 @@ class Summary:
             "interrupted": self.interrupted,
             "notes": self.notes,
             "run_id": self.run_id,
+            "version": __version__,  # which koito-import wrote this line (cron logs outlive it)
         }

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from koito_import.core.files import own_like
 from koito_import.core.summary import Summary
 from koito_import.sources import detect
 from koito_import.sources.base import InputError
@@ -97,10 +98,12 @@ def ready_to_move(folder: Path) -> Path:
         raise InputError(
             str(done), "is not a folder; imported files are moved there: rename or remove it"
         )
-    try:
-        done.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise InputError(str(done), f"cannot be created ({exc.strerror})") from None
+    if not done.is_dir():
+        try:
+            done.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise InputError(str(done), f"cannot be created ({exc.strerror})") from None
+        own_like(done, folder)  # Koito, as its own user, moves its files there too
     for place in (folder, done):
         if not os.access(place, os.W_OK | os.X_OK):
             raise InputError(

@@ -18,6 +18,7 @@ from koito_import import schema
 from koito_import.catalog.batch import BatchPlanner
 from koito_import.catalog.resolver import Resolver
 from koito_import.core.dburl import Database
+from koito_import.core.files import check_access
 from koito_import.core.summary import Summary
 from koito_import.importer.batches import import_batches
 from koito_import.importer.options import ImportOptions, Reporter
@@ -37,6 +38,8 @@ def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
     started = time.monotonic()
     summary = Summary(database=options.db.display(), dry_run=options.dry_run)
     reporter.stage("checking database")
+    if options.db.kind == "sqlite" and not options.dry_run:
+        check_access(options.db.path, options.db.display(), write=True)
     current = schema.check_usable(options.db)  # a database problem shows before the input
     if not options.create:
         schema.refuse_to_create(current, options.db)

@@ -13,13 +13,18 @@ from koito_import.ledger.sql import Sql
 from koito_import.store import open_store
 from koito_import.store.base import LockHeld, Store
 
+VERSIONED_SINCE = "0004_run_version"  # the revision that adds koito_import_runs.version
+
 
 class Ledger:
     """The ledger of one database, through a store's connection (and its import lock)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, versioned: bool = True) -> None:
         self.store = store
         self.sql = Sql(store.kind)
+        # koito_import_runs.version exists (revision 0004 on): `runs` on a database an older
+        # koito-import upgraded, and no import since, still lists its runs.
+        self.versioned = versioned
 
     def transaction(self, readonly: bool = False) -> AbstractContextManager[Any]:
         return self.store.transaction(readonly)
@@ -38,7 +43,8 @@ class Ledger:
         sql = self.sql
         columns = (
             f"id, {sql.unix('started_at')}, {sql.unix('finished_at')}, source, username, status,"
-            f" {', '.join(COUNTS)}, error, {sql.unix('undone_at')}"
+            f" {', '.join(COUNTS)}, error, {sql.unix('undone_at')},"
+            f" {'version' if self.versioned else 'NULL'}"
         )
         where, params = ("WHERE id = %s", [run_id]) if run_id is not None else ("", [])
         if limit is not None:
@@ -80,9 +86,11 @@ def ledger_of(db: Database) -> Iterator[Ledger | None]:
     if not current.has_ledger:
         yield None
         return
+    revisions = schema.revisions()
+    versioned = current.revision in revisions[revisions.index(VERSIONED_SINCE) :]
     store = open_store(db, workers=1)
     try:
-        yield Ledger(store)
+        yield Ledger(store, versioned)
     finally:
         store.close()
 

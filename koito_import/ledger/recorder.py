@@ -10,6 +10,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from koito_import import __version__
 from koito_import.ledger.listing import Ledger
 from koito_import.ledger.runs import FAILED, RUNNING, RunFile
 from koito_import.sources import expand_inputs
@@ -57,10 +58,11 @@ class RunRecorder:
             row = conn.execute(
                 sql(
                     "INSERT INTO koito_import_runs"
-                    " (started_at, source, user_id, username, status, batches, duplicates)"
-                    f" VALUES ({sql.time}, %s, %s, %s, %s, %s, %s) RETURNING id"
+                    " (started_at, source, user_id, username, status, batches, duplicates,"
+                    " version)"
+                    f" VALUES ({sql.time}, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
                 ),
-                (int(time.time()), source, user_id, username, RUNNING, *settled),
+                (int(time.time()), source, user_id, username, RUNNING, *settled, __version__),
             ).fetchone()
             run_id = int(row[0])
             sql.many(

@@ -73,4 +73,5 @@ class Run:
             "batches": self.batches,
             "error": self.error,
             "undone_at": iso(self.undone_at),
+            "version": self.version,
         }

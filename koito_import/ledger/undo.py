@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from koito_import.core.dburl import Database
+from koito_import.core.files import check_access
 from koito_import.core.times import iso
 from koito_import.ledger.listing import Ledger, ledger_of
 from koito_import.ledger.runs import UNDONE, Run
@@ -97,6 +98,8 @@ def undo_run(db: Database, run_id: int, dry_run: bool = False, wait_s: float = 1
             if ledger is None:
                 raise UndoProblem(_no_such_run(run_id))
             return undo(ledger, run_id, dry_run)
+    if db.kind == "sqlite" and not dry_run:
+        check_access(db.path, db.display(), write=True)
     with ledger_of(db) as ledger:
         if ledger is None:
             raise UndoProblem(_no_such_run(run_id))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from koito_import.core.dburl import Database, absolute_hint
+from koito_import.core.files import check_access
 from koito_import.core.summary import DAY_S
 from koito_import.report.data import month_of
 from koito_import.store.base import StoreError
@@ -94,11 +95,16 @@ class _SqliteReader(Reader):
 
     def __init__(self, db: Database) -> None:
         super().__init__(db)
+        check_access(db.path, db.display(), write=False)
         if not db.path.is_file():
             raise ReportError(f"{db.display()} does not exist{absolute_hint(db)}")
         try:
-            # Read-only: a report never takes a write lock on the file Koito is serving from.
-            self.conn = sqlite3.connect(f"{db.path.resolve().as_uri()}?mode=ro", uri=True)
+            # Only reads: a report never takes a write lock on the file Koito is serving from.
+            # Not opened mode=ro, though: a read-only connection cannot remove the -wal and
+            # -shm files it makes beside the database, which would stay there after every
+            # report; query_only refuses writes just the same.
+            self.conn = sqlite3.connect(f"{db.path.resolve().as_uri()}?mode=rw", uri=True)
+            self.conn.execute("PRAGMA query_only = ON")
             self.conn.execute("PRAGMA busy_timeout = 5000")
         except sqlite3.Error as exc:
             raise ReportError(f"{db.display()}: {exc}") from None

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from koito_import.core.dburl import Database
+from koito_import.core.files import check_access, own_like
 from koito_import.store.base import StoreError
 
 if TYPE_CHECKING:
@@ -25,9 +26,13 @@ class SchemaError(StoreError):
 def prepare_sqlite_file(db: Database) -> None:
     """Create the file if needed and switch it to WAL, which Koito expects and uses."""
     # journal_mode cannot change inside a transaction, so not through the engine.
+    check_access(db.path, db.display(), write=True)
+    new = not db.path.exists()
     try:
         raw = sqlite3.connect(db.path, timeout=30)
         try:
+            if new:  # root creating Koito's database in Koito's folder: Koito's user owns it
+                own_like(db.path, db.path.parent)
             _switch_to_wal(raw)
         finally:
             raw.close()

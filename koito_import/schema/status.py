@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from koito_import.core.dburl import Database, absolute_hint
+from koito_import.core.files import check_access
 from koito_import.schema.connections import Query, SchemaError, look
 
 VERSION_TABLE = "koito_import_alembic_version"
@@ -118,6 +119,8 @@ def head() -> str:
 
 
 def status(db: Database) -> SchemaStatus:
+    if db.kind == "sqlite":
+        check_access(db.path, db.display(), write=False)
     if db.kind == "sqlite" and not db.path.exists():
         if not db.path.parent.is_dir():
             raise SchemaError(

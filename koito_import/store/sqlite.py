@@ -8,9 +8,7 @@ names it holds (and never hits SQLite's bound-variable limit).
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -26,13 +24,13 @@ from koito_import.store.base import (
     CatalogChanged,
     CatalogMark,
     ReleaseRow,
-    StoreError,
     TrackRow,
     User,
     WithinWrite,
     Written,
 )
 from koito_import.store.shared import DriverErrors, choose_user, import_lock, translated
+from koito_import.store.sidecar_lock import SidecarLock
 from koito_import.store.sqlite_rows import (
     create_entities,
     insert_listens,
@@ -112,27 +110,15 @@ class SqliteStore:
     @contextmanager
     def import_lock(self, wait_s: float) -> Iterator[None]:
         """An exclusive flock on a sidecar file: two imports never interleave, while Koito
-        (which never looks at that file) is not blocked at all. The file is left in place:
-        unlinking it would let a waiting process lock a stale inode."""
-        lock_path = self._path + ".koito-import.lock"
+        (which never looks at that file) is not blocked at all. The file exists only while a
+        run holds it (see SidecarLock), so nothing is left beside the database."""
+        lock = SidecarLock(self._path + ".koito-import.lock", self._path)
+        holder = f"{self.description} (lock {lock.path})"
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise StoreError(f"cannot create the import lock {lock_path}: {exc}") from exc
-
-        def try_lock() -> bool:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                return False
-
-        try:
-            holder = f"{self.description} (lock {lock_path})"
-            with import_lock(try_lock, lambda: fcntl.flock(fd, fcntl.LOCK_UN), wait_s, holder):
+            with import_lock(lock.try_lock, lock.release, wait_s, holder):
                 yield
         finally:
-            os.close(fd)
+            lock.close()
 
     # -- users ------------------------------------------------------------------------------
 
