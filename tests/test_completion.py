@@ -99,7 +99,7 @@ def test_zsh(tmp_path: Path) -> None:
         )
 
     assert complete("").startswith("compdef _koito_import koito-import\ndescribe ")
-    assert "maloja:Maloja's export JSON" in complete("")
+    assert "maloja:Import a Maloja export (JSON)" in complete("")
     assert "status:" in complete("db", "") and "maloja:" not in complete("db", "")
     spotify = complete("spotify", "x.zip", "--m", prefix="--m")
     assert "'--min-played[" in spotify or "--min-played[" in spotify

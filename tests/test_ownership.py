@@ -156,7 +156,7 @@ def test_the_inbox_makes_import_complete_koitos(tmp_path: Path) -> None:
     shutil.copy(MALOJA, inbox / "maloja.json")
     os.chown(inbox, *KOITO)
     inbox.chmod(0o750)
-    done = run("inbox", inbox, "--db", db.path, "--quiet")
+    done = run("inbox", inbox, "--db", db.path, "--settle", "0", "--quiet")
     assert done.returncode == 0, done.stderr
     assert owner(db.path.parent / "import_complete") == (*KOITO, 0o750)
     assert {owner(p) for p in db.path.parent.iterdir() if p.is_file()} == {(*KOITO, 0o660)}

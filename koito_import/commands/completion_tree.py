@@ -45,7 +45,9 @@ def command_tree(command: Any, path: tuple[str, ...] = ()) -> Cmd:
         is_path = "Path" in type(param.type).__name__ or "--db" in names
         options.append(Opt(names, not param.is_flag, _first_sentence(param.help), values, is_path))
     options.append(Opt(["-h", "--help"], False, "Show the help and exit."))
-    found = Cmd(path, _first_sentence(command.help), options, [], choices, files)
+    found = Cmd(
+        path, command.short_help or _first_sentence(command.help), options, [], choices, files
+    )
     for name, sub in sorted(getattr(command, "commands", {}).items()):
         if not getattr(sub, "hidden", False):
             found.subcommands.append(command_tree(sub, (*path, name)))
