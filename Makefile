@@ -1,11 +1,22 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# A real Maloja server for the tests, in an environment of its own (tests/maloja_server.py).
+MALOJA_VENV ?= .venv-maloja
+MALOJA_REQUIREMENTS := tests/maloja-requirements.txt
 
-.PHONY: install test lint bench sample
+.PHONY: install maloja test lint bench sample
 
-install:
+install: maloja
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
+
+# Rebuilt only when missing or when the pinned requirements change; nothing is fetched in tests.
+maloja: $(MALOJA_VENV)/bin/maloja
+
+$(MALOJA_VENV)/bin/maloja: $(MALOJA_REQUIREMENTS)
+	python3 -m venv --clear $(MALOJA_VENV)
+	$(MALOJA_VENV)/bin/pip install --quiet --disable-pip-version-check -r $(MALOJA_REQUIREMENTS)
+	touch $@
 
 test:
 	$(PY) -m pytest -q -n auto
