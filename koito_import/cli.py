@@ -5,7 +5,7 @@ import sys
 
 import typer
 
-from koito_import.commands import db, inbox, ledger, report
+from koito_import.commands import db, inbox, ledger, report, sync
 from koito_import.commands.common import Exit, err
 from koito_import.commands.imports import SOURCE_HELP, source_command
 
@@ -30,6 +30,7 @@ app.command("inbox")(inbox.inbox_command)
 app.command("report")(report.report_command)
 db_app.command("status")(db.status_command)
 db_app.command("upgrade")(db.upgrade_command)
+sync.register(app)
 
 
 def main() -> None:

@@ -17,9 +17,9 @@ from koito_import.core.dburl import Database
 from koito_import.schema import SchemaError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"
-HEAD = "0004_run_version"
+HEAD = "0005_sync_ranges"
 LEDGER = "created the ledger of runs (koito_import_runs and its tables)"
-OURS = {"track_lookup", schema.VERSION_TABLE, *schema.LEDGER_TABLES}
+OURS = {"track_lookup", schema.VERSION_TABLE, *schema.LEDGER_TABLES, "koito_import_sync_ranges"}
 OUR_SEQUENCES = {"koito_import_runs_id_seq"}  # PostgreSQL
 
 # Names taken from Koito's DDL (db/migrations 000001-000005, db/migrations_sqlite 001-002).
