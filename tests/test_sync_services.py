@@ -1,0 +1,297 @@
+"""`koito-import sync listenbrainz|lastfm` against local stand-ins of the services
+(tests/service_fakes.py, which cites the documentation each follows:
+https://listenbrainz.readthedocs.io/en/latest/users/api/core.html and
+https://www.last.fm/api/show/user.getRecentTracks), on both back ends: what lands, what a
+second sync asks and inserts, and each quirk a real client meets."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from koito_import.core.dburl import Database
+from tests.service_fakes import FakeLastfm, FakeListenBrainz, lastfm_track, lb_listen
+from tests.support import rows
+from tests.sync_support import DAY, fast_retries, listens, spans, sync
+
+MBID = "8f1f8f6c-3b4a-4a53-8b5a-1b2a3c4d5e6f"
+NOW = int(time.time())
+
+
+@pytest.fixture(autouse=True)
+def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_retries(monkeypatch)
+
+
+def lb_history() -> list[dict]:
+    return [
+        lb_listen("Björk", "Jóga", NOW - 40 * DAY, album="Homogenic", media_player="mpv"),
+        lb_listen("Portishead", "Roads", NOW - 30 * DAY),  # no album: the title stands in
+        lb_listen("Sigur Rós", "Hoppípolla", NOW - 20 * DAY, album="Takk...", recording_mbid=MBID),
+    ]
+
+
+def lb_sync(db: Database, fake: FakeListenBrainz, *args: str):  # type: ignore[no-untyped-def]
+    return sync(db, "listenbrainz", "alice", "--api-url", fake.api_url, *args)
+
+
+def lastfm_sync(db: Database, fake: FakeLastfm, *args: str):  # type: ignore[no-untyped-def]
+    return sync(db, "lastfm", "bob", "--api-url", fake.api_url, "--api-key", fake.api_key, *args)
+
+
+def test_listenbrainz_first_sync_then_a_second_that_fetches_only_the_overlap(
+    any_db: Database, fake_listenbrainz: FakeListenBrainz
+) -> None:
+    fake_listenbrainz.add_listens("alice", lb_history())
+    fake_listenbrainz.set_playing_now("alice", lb_listen("Now", "Playing", None))
+
+    first = lb_sync(any_db, fake_listenbrainz)
+
+    assert first.code == 0, first.stderr
+    assert (first.summary["inserted"], first.summary["fetched"]) == (3, 3)
+    assert first.summary["service"] == "sync:listenbrainz"
+    assert first.summary["newest"] is not None and first.summary["run_id"] == 1
+    assert [(t, r, c) for _, t, r, c in listens(any_db)] == [
+        ("Jóga", "Homogenic", "mpv"),
+        ("Roads", "Roads", "test player"),
+        ("Hoppípolla", "Takk...", "test player"),
+    ]
+    agents = {r.header("User-Agent") for r in fake_listenbrainz.requests}
+    assert len(agents) == 1 and agents.pop().startswith("koito-import/")  # type: ignore[union-attr]
+
+    fake_listenbrainz.clear_requests()
+    second = lb_sync(any_db, fake_listenbrainz)
+
+    assert second.code == 0, second.stderr
+    assert (second.summary["inserted"], second.summary["fetched"]) == (0, 0)
+    [page] = fake_listenbrainz.listing_requests
+    assert int(page.query["min_ts"]) >= NOW - 14 * DAY - 2  # the overlap, not the history
+    assert len(listens(any_db)) == 3
+    assert [s[:2] for s in spans(any_db)] == [("listenbrainz", "alice")]
+
+
+def test_lastfm_first_sync_then_a_second_that_fetches_only_the_overlap(
+    any_db: Database, fake_lastfm: FakeLastfm
+) -> None:
+    fake_lastfm.add_tracks(
+        "bob",
+        [
+            lastfm_track("Björk", "Jóga", NOW - 40 * DAY, album="Homogenic", artist_mbid=MBID),
+            lastfm_track("Portishead", "Roads", NOW - 30 * DAY),  # empty album
+            lastfm_track("Sigur Rós", "Hoppípolla", NOW - 3 * DAY, album="Takk...", mbid=MBID),
+        ],
+    )
+    fake_lastfm.set_now_playing("bob", lastfm_track("Now", "Playing", None))
+
+    first = lastfm_sync(any_db, fake_lastfm)
+
+    assert first.code == 0, first.stderr
+    assert (first.summary["inserted"], first.summary["skipped"]) == (3, 0)  # not now-playing
+    assert [t for _, t, _, _ in listens(any_db)] == ["Jóga", "Roads", "Hoppípolla"]
+    assert [r for _, _, r, _ in listens(any_db)][1] == "Roads"
+    [page] = fake_lastfm.listing_requests
+    assert page.query["extended"] == "1" and page.query["limit"] == "200"
+    mbids = rows(any_db, "SELECT musicbrainz_id FROM artists WHERE musicbrainz_id IS NOT NULL")
+    assert [str(m) for (m,) in mbids] == [MBID]
+
+    fake_lastfm.clear_requests()
+    second = lastfm_sync(any_db, fake_lastfm)
+
+    assert second.code == 0, second.stderr
+    # The overlap holds the one listen of three days ago: fetched again, inserted never.
+    assert (second.summary["fetched"], second.summary["inserted"]) == (1, 0)
+    [page] = fake_lastfm.listing_requests
+    assert int(page.query["from"]) >= NOW - 14 * DAY - 2
+    assert len(listens(any_db)) == 3
+
+
+def test_pages_shifting_mid_sync_lose_and_double_nothing(
+    any_db: Database, fake_lastfm: FakeLastfm
+) -> None:
+    """New scrobbles arrive after the first page: one newer than the sync's upper bound (the
+    next sync's), one late inside the window; newest-first pages shift under the sync."""
+    history = [lastfm_track(f"A{i % 7}", f"T{i}", NOW - 30 * DAY - i * 600) for i in range(450)]
+    fake_lastfm.add_tracks("bob", history)
+    late = lastfm_track("Late", "Arrival", NOW - 30 * DAY - 300 * 600 + 7)  # on page 2
+    new_at: list[int] = []
+
+    def arrive(fake: FakeLastfm) -> None:
+        new_at.append(int(time.time()) + 1)  # after the sync's upper bound, fixed at its start
+        fake.add_tracks("bob", [lastfm_track("New", "Song", new_at[0]), late])
+
+    fake_lastfm.after_request(1, arrive)
+
+    first = lastfm_sync(any_db, fake_lastfm)
+
+    assert first.code == 0, first.stderr
+    titles = [t for _, t, _, _ in listens(any_db)]
+    assert len(titles) == len(set(titles)) == 451  # the late one in, nothing twice
+    assert "Song" not in titles  # after the window's fixed upper bound
+
+    while time.time() <= new_at[0] + 1:  # the next sync's upper bound is past it
+        time.sleep(0.1)
+    second = lastfm_sync(any_db, fake_lastfm)
+    assert second.summary["inserted"] == 1
+    assert "Song" in [t for _, t, _, _ in listens(any_db)]
+
+
+def test_lastfm_answers_a_lone_track_as_an_object(
+    any_db: Database, fake_lastfm: FakeLastfm
+) -> None:
+    fake_lastfm.single_track_as_object = True
+    fake_lastfm.add_tracks("bob", [lastfm_track("Björk", "Jóga", NOW - DAY)])
+    assert lastfm_sync(any_db, fake_lastfm).summary["inserted"] == 1
+
+
+def test_listenbrainz_429_and_500_are_waited_out(
+    any_db: Database, fake_listenbrainz: FakeListenBrainz
+) -> None:
+    fake_listenbrainz.add_listens("alice", lb_history())
+    fake_listenbrainz.rate_limited_next(reset_in=0, listing_only=True)
+    fake_listenbrainz.server_error_next()
+    fake_listenbrainz.html_error_next(status=502)
+
+    done = lb_sync(any_db, fake_listenbrainz)
+
+    assert done.code == 0, done.stderr
+    assert (done.summary["inserted"], done.summary["retries"]) == (3, 3)
+
+
+def test_listenbrainz_rate_limit_headers_are_honoured(
+    any_db: Database, fake_listenbrainz: FakeListenBrainz
+) -> None:
+    """Three requests a window: the sync waits for the window instead of meeting a 429."""
+    fake_listenbrainz.add_listens("alice", lb_history())
+    fake_listenbrainz.rate_limit(limit=2, window=1)
+
+    done = lb_sync(any_db, fake_listenbrainz)
+
+    assert done.code == 0, done.stderr
+    assert all(r.status == 200 for r in fake_listenbrainz.requests)
+
+
+def test_lastfm_transient_errors_are_retried(any_db: Database, fake_lastfm: FakeLastfm) -> None:
+    fake_lastfm.add_tracks("bob", [lastfm_track("Björk", "Jóga", NOW - DAY)])
+    fake_lastfm.rate_limited_next()  # error 29
+    for code in (8, 11, 16):
+        fake_lastfm.error_next(code)
+    fake_lastfm.error_next(8, status=200)  # an error sent as a success
+
+    done = lastfm_sync(any_db, fake_lastfm)
+
+    assert done.code == 0, done.stderr
+    assert (done.summary["inserted"], done.summary["retries"]) == (1, 5)
+
+
+def test_a_slow_answer_times_out_and_is_asked_again(
+    any_db: Database, fake_listenbrainz: FakeListenBrainz
+) -> None:
+    fake_listenbrainz.add_listens("alice", lb_history())
+    fake_listenbrainz.slow_next(5, listing_only=True)
+
+    done = lb_sync(any_db, fake_listenbrainz, "--timeout", "1")
+
+    assert done.code == 0, done.stderr
+    assert (done.summary["inserted"], done.summary["retries"]) == (3, 1)
+
+
+def test_malformed_json_is_asked_again_then_given_up_with_exit_6(
+    any_db: Database, fake_listenbrainz: FakeListenBrainz
+) -> None:
+    fake_listenbrainz.add_listens("alice", lb_history())
+    fake_listenbrainz.malformed_next(listing_only=True)
+    assert lb_sync(any_db, fake_listenbrainz).summary["retries"] == 1
+
+    fake_listenbrainz.malformed_next(10, listing_only=True)
+    done = lb_sync(any_db, fake_listenbrainz, "--full")
+
+    assert done.code == 6
+    [line] = done.stderr.strip().splitlines()[-1:]
+    assert line.startswith("koito-import: ListenBrainz:") and "not JSON" in line
+    assert "gave up after 5 retries" in line
+    assert done.summary["error"] == line.removeprefix("koito-import: ")
+
+
+def test_unknown_listenbrainz_user_exits_6_in_one_line_writing_nothing(
+    any_db: Database, fake_listenbrainz: FakeListenBrainz
+) -> None:
+    done = sync(any_db, "listenbrainz", "nobody", "--api-url", fake_listenbrainz.api_url, "-q")
+
+    assert done.code == 6
+    assert done.stderr.strip().splitlines() == [
+        "koito-import: ListenBrainz: no user 'nobody' (Cannot find user: nobody)"
+    ]
+    if any_db.kind == "sqlite":
+        assert not any_db.path.exists()
+    else:
+        assert rows(any_db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
+
+
+def test_wrong_token_and_wrong_key_exit_6_and_show_no_secret(
+    any_db: Database, fake_listenbrainz: FakeListenBrainz, fake_lastfm: FakeLastfm
+) -> None:
+    token, key = "lb-token-0123456789", "wrong-key-0123456789"
+    fake_listenbrainz.add_user("alice", token="the-right-token")
+    fake_lastfm.add_user("bob")
+
+    refused = lb_sync(any_db, fake_listenbrainz, "--token", token, "--debug", "--quiet")
+    wrong = sync(any_db, "lastfm", "bob", "--api-url", fake_lastfm.api_url, "--api-key", key)
+
+    assert refused.code == wrong.code == 6
+    assert refused.stderr.strip().splitlines() == [
+        "koito-import: ListenBrainz: the token was refused (Token invalid.)"
+    ]
+    assert (
+        wrong.stderr.strip()
+        .splitlines()[-1]
+        .startswith("koito-import: Last.fm: the API key was refused (error 10")
+    )
+    runs = sync_runs(any_db)
+    for text in (refused.stdout, refused.stderr, wrong.stdout, wrong.stderr, runs):
+        assert token not in text and key not in text
+    assert '"status":"failed"' in runs and "sync:lastfm" in runs
+
+
+def test_private_lastfm_profile_exits_6(any_db: Database, fake_lastfm: FakeLastfm) -> None:
+    fake_lastfm.add_user("bob", private=True)
+    done = lastfm_sync(any_db, fake_lastfm)
+    assert done.code == 6
+    assert "bob's listening history is private (error 17" in done.stderr
+
+
+def test_a_sync_is_a_run_that_undo_takes_back(
+    any_db: Database, fake_listenbrainz: FakeListenBrainz
+) -> None:
+    from tests.support import cli
+
+    fake_listenbrainz.add_listens("alice", lb_history())
+    done = lb_sync(any_db, fake_listenbrainz)
+    runs = sync_runs(any_db)
+    assert '"source":"sync:listenbrainz"' in runs
+    assert f'"path":"{fake_listenbrainz.api_url}/1/user/alice/listens"' in runs
+
+    undone = cli("undo", str(done.summary["run_id"]), db=any_db)
+
+    assert undone.returncode == 0, undone.stderr
+    assert listens(any_db) == []
+
+
+def test_dry_run_writes_nothing_and_moves_no_span(
+    any_db: Database, fake_listenbrainz: FakeListenBrainz
+) -> None:
+    fake_listenbrainz.add_listens("alice", lb_history())
+    lb_sync(any_db, fake_listenbrainz, "--after", str(NOW - 25 * DAY))  # the schema, 1 listen
+    before = spans(any_db)
+
+    dry = lb_sync(any_db, fake_listenbrainz, "--dry-run")
+
+    assert dry.code == 0, dry.stderr
+    assert (dry.summary["inserted"], dry.summary["run_id"]) == (2, None)
+    assert spans(any_db) == before and len(listens(any_db)) == 1
+
+
+def sync_runs(db: Database) -> str:
+    from tests.support import cli
+
+    return cli("runs", "--json", db=db).stdout
