@@ -295,3 +295,27 @@ def sync_runs(db: Database) -> str:
     from tests.support import cli
 
     return cli("runs", "--json", db=db).stdout
+
+
+def test_debug_tracebacks_mask_the_key(
+    sqlite_db: Database, fake_lastfm: FakeLastfm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected failure under --debug prints its traceback, with every secret masked."""
+    from koito_import.importer import streaming
+
+    key = "secret-key-0123456789"
+
+    def broken(*args: object) -> None:
+        raise RuntimeError(f"something quoted the key {key}")
+
+    monkeypatch.setattr(streaming, "run_sync", broken)
+    done = sync(
+        sqlite_db, "lastfm", "bob", "--api-url", fake_lastfm.api_url, "--api-key", key, "--debug"
+    )
+
+    assert done.code == 1
+    assert (
+        "Traceback" in done.stderr and "RuntimeError: something quoted the key ***" in done.stderr
+    )
+    assert key not in done.stderr + done.stdout
+    assert '"exit_code":1' in done.stdout

@@ -118,7 +118,12 @@ def run_one(
         if debug and not isinstance(exc, KeyboardInterrupt):
             err.print(secrets.mask(traceback.format_exc()), markup=False, highlight=False)
         code, message = classify(exc, debug=False)
-    return code, secrets.mask(message)
+    else:
+        return code, message
+    message = secrets.mask(message)
+    if kw["json"]:  # a line for every source, also one that failed before its run began
+        json_line({"service": f"sync:{service}", "error": message, "exit_code": int(code)})
+    return code, message
 
 
 def _sync(
