@@ -269,7 +269,7 @@ def test_a_sync_is_a_run_that_undo_takes_back(
     done = lb_sync(any_db, fake_listenbrainz)
     runs = sync_runs(any_db)
     assert '"source":"sync:listenbrainz"' in runs
-    assert f'"path":"{fake_listenbrainz.api_url}/1/user/alice/listens"' in runs
+    assert f'"path":"{fake_listenbrainz.api_url}/1/user/alice"' in runs
 
     undone = cli("undo", str(done.summary["run_id"]), db=any_db)
 

@@ -158,6 +158,9 @@ def _sync(
 def _feed(service: str, target: str, secret: str | None, api_url: str | None, policy: Any) -> Any:
     from koito_import.services import lastfm, listenbrainz, maloja
 
+    for url in (target if service == "maloja" else None, api_url):
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise UsageProblem(f"{url!r} is not a URL: start it with https:// (or http://)")
     if service == "maloja":
         return maloja.MalojaFeed(target, secret, policy)
     if service == "listenbrainz":

@@ -30,7 +30,7 @@ class ListenBrainzFeed:
         self.user = user
         self.root = api_url.rstrip("/")
         self.key = SyncKey("listenbrainz", self.root, user)
-        self.shown = f"{self.root}/1/user/{quote(user)}/listens"
+        self.shown = f"{self.root}/1/user/{quote(user)}"  # `runs` shows its last part
         self.stats = Fetched()
         secrets = Secrets()
         secrets.add(token)
@@ -44,8 +44,7 @@ class ListenBrainzFeed:
             answer = self.http.get(f"{self.root}/1/validate-token", {}, self._judge, self.headers)
             if not answer.get("valid"):
                 raise self.http.error(f"the token was refused ({answer.get('message')})")
-        path = f"{self.root}/1/user/{quote(self.user)}/listen-count"
-        answer = self.http.get(path, {}, self._judge, self.headers)
+        answer = self.http.get(f"{self.shown}/listen-count", {}, self._judge, self.headers)
         self.stats.total = _int(answer.get("payload", {}).get("count"))
 
     def pages(self, low: int, high: int) -> Iterator[list[Item]]:
@@ -53,7 +52,7 @@ class ListenBrainzFeed:
         seen: list[Any] = []
         while True:
             params = {"min_ts": above, "max_ts": high + 1, "count": COUNT}
-            answer = self.http.get(self.shown, params, self._judge, self.headers)
+            answer = self.http.get(f"{self.shown}/listens", params, self._judge, self.headers)
             listens = answer.get("payload", {}).get("listens")
             if not isinstance(listens, list):
                 raise self.http.error("answered without a list of listens")

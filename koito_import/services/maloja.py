@@ -35,7 +35,7 @@ class MalojaFeed:
         self.api_key = api_key
         server = shown_url(url)
         self.key = SyncKey("maloja", server, "")
-        self.shown = f"{server}{API}/scrobbles"
+        self.shown = server
         self.stats = Fetched()
         secrets = Secrets()
         secrets.add(api_key)
