@@ -1,0 +1,98 @@
+"""The closing note of issue 19: a first sync and a re-sync of a 50,000-listen history per
+service, against the local stand-ins (tests/service_fakes.py) limited to the services' real
+rates (ListenBrainz: 30 requests per 10 s, told in its X-RateLimit headers; Last.fm: 5 requests
+a second), into a new SQLite database. Not a test: numbers to read.
+
+    python -m bench.sync_bench [--listens 50000] [--latency 0.2] [--only lastfm]
+
+Each sync is a child process, `koito-import sync … --json --quiet`, timed by wall clock with its
+peak RSS from os.wait4. The history is spread over the last three years (one listen every
+1,900 s, the newest an hour ago), so a re-sync's 14-day overlap holds some 640 listens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tests.service_fakes import (
+    FakeLastfm,
+    FakeListenBrainz,
+    synthetic_lastfm_tracks,
+    synthetic_lb_listens,
+)
+
+SPACING = 1900
+
+
+def child(args: list[str]) -> tuple[dict[str, Any], float, int]:
+    """(--json summary, seconds, peak RSS in bytes) of `koito-import ARGS`."""
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "koito_import", *args, "--json", "--quiet"],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+        )
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)  # the child's own peak RSS
+        seconds = time.monotonic() - started
+        if os.waitstatus_to_exitcode(status):
+            errors.seek(0)
+            raise SystemExit(f"koito-import failed: {errors.read().decode()[-2000:]}")
+    return orjson.loads(out.splitlines()[-1]), seconds, usage.ru_maxrss * 1024
+
+
+def measure(service: str, n: int, latency: float, folder: Path) -> list[str]:
+    newest = int(time.time()) - 3600
+    db = f"sqlite:///{folder / f'{service}.db'}"
+    if service == "listenbrainz":
+        fake: Any = FakeListenBrainz(latency=latency).start()
+        fake.add_listens("alice", synthetic_lb_listens(n, newest=newest, spacing=SPACING))
+        args = ["sync", "listenbrainz", "alice", "--api-url", fake.api_url]
+    else:
+        fake = FakeLastfm(latency=latency).start()
+        fake.add_tracks("bob", synthetic_lastfm_tracks(n, newest=newest, spacing=SPACING))
+        args = ["sync", "lastfm", "bob", "--api-url", fake.api_url, "--api-key", fake.api_key]
+    fake.rate_limit()  # the service's real limit
+    lines = []
+    try:
+        for label in ("first sync", "re-sync"):
+            summary, seconds, rss = child([*args, "--db", db])
+            fetched = summary["fetched"]
+            lines.append(
+                f"| {service} | {label} | {summary['requests']:,} ({summary['retries']} retries)"
+                f" | {seconds:.1f} s | {fetched:,} fetched, {summary['inserted']:,} inserted"
+                f" | {fetched / seconds:,.0f} | {rss / 2**20:.0f} MB |"
+            )
+    finally:
+        fake.stop()
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--listens", type=int, default=50_000)
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds per answer")
+    parser.add_argument("--only", choices=("listenbrainz", "lastfm"))
+    options = parser.parse_args()
+    print("| service | sync | requests | wall | listens | listens/s | peak RSS |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory(prefix="koito-sync-bench-") as folder:
+        for service in ("listenbrainz", "lastfm"):
+            if options.only in (None, service):
+                for line in measure(service, options.listens, options.latency, Path(folder)):
+                    print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
