@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from koito_import.ledger.cursors import SyncKey
-from koito_import.services.base import Fetched, Secrets, Transient, at_second, converted
+from koito_import.services.base import (
+    Fetched,
+    Secrets,
+    Transient,
+    at_second,
+    converted,
+    shown_url,
+)
 from koito_import.services.http import NOT_JSON, Http, Policy
 from koito_import.sources.base import Item
 from koito_import.sources.lastfm import track_scrobble
@@ -33,11 +40,12 @@ class LastfmFeed:
     def __init__(self, user: str, api_key: str, api_url: str, policy: Policy) -> None:
         self.user = user
         self.url = api_url if api_url.endswith("/") else api_url + "/"
-        self.key = SyncKey("lastfm", self.url, user)
-        self.shown = f"{self.url}?method=user.getrecenttracks&user={quote(user)}"
+        self.key = SyncKey("lastfm", shown_url(api_url), user)
+        self.shown = f"{shown_url(api_url)}/?method=user.getrecenttracks&user={quote(user)}"
         self.stats = Fetched()
         secrets = Secrets()
         secrets.add(api_key)
+        secrets.add(urlsplit(api_url).password)
         policy.min_interval_s = max(policy.min_interval_s, MIN_INTERVAL_S)
         self.http = Http(NAME, policy, self.stats, secrets)
         self.params = {

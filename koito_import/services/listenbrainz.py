@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from koito_import.ledger.cursors import SyncKey
-from koito_import.services.base import Fetched, Secrets, Transient, at_second, converted
+from koito_import.services.base import (
+    Fetched,
+    Secrets,
+    Transient,
+    at_second,
+    converted,
+    shown_url,
+)
 from koito_import.services.http import NOT_JSON, Http, Policy
 from koito_import.sources.base import Item
 from koito_import.sources.listenbrainz import listen_scrobble
@@ -28,12 +35,14 @@ class ListenBrainzFeed:
 
     def __init__(self, user: str, token: str | None, api_url: str, policy: Policy) -> None:
         self.user = user
+        self.base = f"{api_url.rstrip('/')}/1/user/{quote(user)}"
         self.root = api_url.rstrip("/")
-        self.key = SyncKey("listenbrainz", self.root, user)
-        self.shown = f"{self.root}/1/user/{quote(user)}"  # `runs` shows its last part
+        self.key = SyncKey("listenbrainz", shown_url(api_url), user)
+        self.shown = f"{shown_url(api_url)}/1/user/{quote(user)}"  # `runs` shows its last part
         self.stats = Fetched()
         secrets = Secrets()
         secrets.add(token)
+        secrets.add(urlsplit(api_url).password)
         self.http = Http(NAME, policy, self.stats, secrets)
         self.headers = {"Authorization": f"Token {token}"} if token else {}
 
@@ -44,16 +53,18 @@ class ListenBrainzFeed:
             answer = self.http.get(f"{self.root}/1/validate-token", {}, self._judge, self.headers)
             if not answer.get("valid"):
                 raise self.http.error(f"the token was refused ({answer.get('message')})")
-        answer = self.http.get(f"{self.shown}/listen-count", {}, self._judge, self.headers)
-        self.stats.total = _int(answer.get("payload", {}).get("count"))
+        answer = self.http.get(f"{self.base}/listen-count", {}, self._judge, self.headers)
+        payload = answer.get("payload")
+        self.stats.total = _int(payload.get("count")) if isinstance(payload, dict) else 0
 
     def pages(self, low: int, high: int) -> Iterator[list[Item]]:
         above = low - 1  # min_ts and max_ts exclude their own second
         seen: list[Any] = []
         while True:
             params = {"min_ts": above, "max_ts": high + 1, "count": COUNT}
-            answer = self.http.get(f"{self.shown}/listens", params, self._judge, self.headers)
-            listens = answer.get("payload", {}).get("listens")
+            answer = self.http.get(f"{self.base}/listens", params, self._judge, self.headers)
+            payload = answer.get("payload")
+            listens = payload.get("listens") if isinstance(payload, dict) else None
             if not isinstance(listens, list):
                 raise self.http.error("answered without a list of listens")
             self.stats.pages += 1
