@@ -1,7 +1,8 @@
 """The closing note of issue 19: a first sync and a re-sync of a 50,000-listen history per
-service, against the local stand-ins (tests/service_fakes.py) limited to the services' real
-rates (ListenBrainz: 30 requests per 10 s, told in its X-RateLimit headers; Last.fm: 5 requests
-a second), into a new SQLite database. Not a test: numbers to read.
+service, into a new SQLite database: ListenBrainz and Last.fm against the local stand-ins
+(tests/service_fakes.py) limited to the services' real rates (ListenBrainz: 30 requests per
+10 s, told in its X-RateLimit headers; Last.fm: 5 requests a second), Maloja a real server
+(tests/maloja_server.py, seeded through `maloja import`). Not a test: numbers to read.
 
     python -m bench.sync_bench [--listens 50000] [--latency 0.2] [--only lastfm]
 
@@ -23,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from tests.maloja_server import MalojaServer, export_scrobble
 from tests.service_fakes import (
     FakeLastfm,
     FakeListenBrainz,
@@ -31,6 +33,7 @@ from tests.service_fakes import (
 )
 
 SPACING = 1900
+SERVICES = ("listenbrainz", "lastfm", "maloja")
 
 
 def child(args: list[str]) -> tuple[dict[str, Any], float, int]:
@@ -55,15 +58,19 @@ def child(args: list[str]) -> tuple[dict[str, Any], float, int]:
 def measure(service: str, n: int, latency: float, folder: Path) -> list[str]:
     newest = int(time.time()) - 3600
     db = f"sqlite:///{folder / f'{service}.db'}"
-    if service == "listenbrainz":
-        fake: Any = FakeListenBrainz(latency=latency).start()
+    if service == "maloja":
+        fake: Any = maloja_server(n, newest)
+        args = ["sync", "maloja", fake.url]
+    elif service == "listenbrainz":
+        fake = FakeListenBrainz(latency=latency).start()
         fake.add_listens("alice", synthetic_lb_listens(n, newest=newest, spacing=SPACING))
         args = ["sync", "listenbrainz", "alice", "--api-url", fake.api_url]
     else:
         fake = FakeLastfm(latency=latency).start()
         fake.add_tracks("bob", synthetic_lastfm_tracks(n, newest=newest, spacing=SPACING))
         args = ["sync", "lastfm", "bob", "--api-url", fake.api_url, "--api-key", fake.api_key]
-    fake.rate_limit()  # the service's real limit
+    if service != "maloja":
+        fake.rate_limit()  # the service's real limit (Maloja states none)
     lines = []
     try:
         for label in ("first sync", "re-sync"):
@@ -79,16 +86,31 @@ def measure(service: str, n: int, latency: float, folder: Path) -> list[str]:
     return lines
 
 
+def maloja_server(n: int, newest: int) -> MalojaServer:
+    """A real Maloja server seeded with `n` scrobbles shaped as the stand-ins' listens."""
+    server = MalojaServer()
+    server.seed(
+        export_scrobble(
+            newest - i * SPACING,
+            [f"Artist {i % 5000 % 500}"],
+            f"Track {i % 5000}",
+            album=None if i % 17 == 0 else f"Album {i % 5000 % 1500}",
+        )
+        for i in range(n)
+    )
+    return server.start()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--listens", type=int, default=50_000)
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per answer")
-    parser.add_argument("--only", choices=("listenbrainz", "lastfm"))
+    parser.add_argument("--only", choices=SERVICES)
     options = parser.parse_args()
     print("| service | sync | requests | wall | listens | listens/s | peak RSS |")
     print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="koito-sync-bench-") as folder:
-        for service in ("listenbrainz", "lastfm"):
+        for service in SERVICES:
             if options.only in (None, service):
                 for line in measure(service, options.listens, options.latency, Path(folder)):
                     print(line, flush=True)
