@@ -319,3 +319,16 @@ def test_debug_tracebacks_mask_the_key(
     )
     assert key not in done.stderr + done.stdout
     assert '"exit_code":1' in done.stdout
+
+
+def test_items_the_readers_skip_are_skipped_and_counted_alike(
+    any_db: Database, fake_listenbrainz: FakeListenBrainz, fake_lastfm: FakeLastfm
+) -> None:
+    nameless = lb_listen("Björk", "", NOW - DAY)
+    fake_listenbrainz.add_listens("alice", [*lb_history(), nameless])
+    fake_lastfm.add_tracks("bob", [lastfm_track("", "Roads", NOW - DAY)])
+
+    lb, fm = lb_sync(any_db, fake_listenbrainz), lastfm_sync(any_db, fake_lastfm)
+
+    assert (lb.summary["inserted"], lb.summary["skip_reasons"]) == (3, {"no track title": 1})
+    assert (fm.summary["inserted"], fm.summary["skip_reasons"]) == (0, {"no artist": 1})

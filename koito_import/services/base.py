@@ -67,6 +67,8 @@ class Feed(Protocol):
         order `descending` says."""
         ...
 
+    def close(self) -> None: ...
+
 
 @dataclass(slots=True)
 class Secrets:
