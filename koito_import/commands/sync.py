@@ -224,6 +224,8 @@ def sync_all_command(ctx: typer.Context, **kw: Any) -> None:
             one_line = " ".join(message.split())
             err.print(f"[red]koito-import: {escape(one_line)}[/]", soft_wrap=True)
             first = first or code
+        if code == Exit.INTERRUPTED:  # Ctrl-C stops every source, not only this one
+            break
     if first:
         raise typer.Exit(int(first))
 

@@ -113,12 +113,7 @@ def _sync(
                 summary.created_user = _default_user_warning(user.username, options)
                 summary.notes.append(summary.created_user)
             ledger = Ledger(store)
-            with ledger.transaction(readonly=True) as conn:
-                spans = cursors.covered(conn, ledger.sql, feed.key)
-            if plan.full:
-                summary.windows = [(plan.origin, plan.upper)]
-            else:
-                summary.windows = cursors.windows(spans, plan.origin, plan.upper, plan.overlap_s)
+            summary.windows = _to_fetch(ledger, feed.key, plan)
             run = None
             if not options.dry_run:  # a dry run is no run, and moves no span
                 files = [RunFile(feed.shown, 0, "")]
@@ -131,7 +126,16 @@ def _sync(
         store.close()
 
 
-def _recorded(writer: _Writer, work: Any) -> None:
+def _to_fetch(ledger: Ledger, key: cursors.SyncKey, plan: SyncPlan) -> list[cursors.Span]:
+    """The windows this sync asks for, newest first."""
+    if plan.full:
+        return [(plan.origin, plan.upper)]
+    with ledger.transaction(readonly=True) as conn:
+        spans = cursors.covered(conn, ledger.sql, key)
+    return cursors.windows(spans, plan.origin, plan.upper, plan.overlap_s)
+
+
+def _recorded(writer: _Writer, work: Callable[[], None]) -> None:
     """Run `work`, and close the run in the ledger as it ended."""
     run, summary = writer.run, writer.summary
     try:
