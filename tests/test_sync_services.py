@@ -332,3 +332,17 @@ def test_items_the_readers_skip_are_skipped_and_counted_alike(
 
     assert (lb.summary["inserted"], lb.summary["skip_reasons"]) == (3, {"no track title": 1})
     assert (fm.summary["inserted"], fm.summary["skip_reasons"]) == (0, {"no artist": 1})
+
+
+def test_progress_says_pages_listens_rate_and_time_to_go() -> None:
+    from koito_import.importer.streaming import SyncSummary
+    from koito_import.importer.sync_progress import describe_sync
+
+    summary = SyncSummary(inserted=900)
+    summary.fetch.pages, summary.fetch.fetched, summary.fetch.total = 5, 1000, 3000
+
+    said = describe_sync(summary, 2.0, eta=True)
+
+    assert said == (
+        "page 5, 1,000 listens fetched of about 3,000, 900 new, 500 listens/s, about 4 s to go"
+    )
