@@ -253,11 +253,15 @@ def test_wrong_token_and_wrong_key_exit_6_and_show_no_secret(
     assert '"status":"failed"' in runs and "sync:lastfm" in runs
 
 
-def test_private_lastfm_profile_exits_6(any_db: Database, fake_lastfm: FakeLastfm) -> None:
+def test_private_or_unknown_lastfm_user_exits_6(any_db: Database, fake_lastfm: FakeLastfm) -> None:
+    unknown = lastfm_sync(any_db, fake_lastfm, "--quiet")
     fake_lastfm.add_user("bob", private=True)
-    done = lastfm_sync(any_db, fake_lastfm)
-    assert done.code == 6
-    assert "bob's listening history is private (error 17" in done.stderr
+    private = lastfm_sync(any_db, fake_lastfm, "--quiet")
+
+    assert unknown.code == private.code == 6
+    assert unknown.stderr.startswith("koito-import: Last.fm: no user 'bob' (error 6")
+    assert "bob's listening history is private (error 17" in private.stderr
+    assert len(unknown.stderr.strip().splitlines()) == len(private.stderr.strip().splitlines()) == 1
 
 
 def test_a_sync_is_a_run_that_undo_takes_back(
