@@ -45,19 +45,22 @@ class ListenBrainzFeed:
         secrets.add(urlsplit(api_url).password)
         self.http = Http(NAME, policy, self.stats, secrets)
         self.headers = {"Authorization": f"Token {token}"} if token else {}
+        self.count = 0  # the user's listens, as the service counts them
 
     def check(self) -> None:
         """A token given is checked (reading listens needs none, and would not say); the
-        user's listen count is the progress total."""
+        user's listen count is the progress total of a window reaching back to the start."""
         if self.headers:
             answer = self.http.get(f"{self.root}/1/validate-token", {}, self._judge, self.headers)
             if not answer.get("valid"):
                 raise self.http.error(f"the token was refused ({answer.get('message')})")
         answer = self.http.get(f"{self.base}/listen-count", {}, self._judge, self.headers)
         payload = answer.get("payload")
-        self.stats.total = _int(payload.get("count")) if isinstance(payload, dict) else 0
+        self.count = _int(payload.get("count")) if isinstance(payload, dict) else 0
 
     def pages(self, low: int, high: int) -> Iterator[list[Item]]:
+        if low <= 0:
+            self.stats.total += self.count
         above = low - 1  # min_ts and max_ts exclude their own second
         seen: list[Any] = []
         while True:
