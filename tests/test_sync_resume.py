@@ -18,7 +18,12 @@ from koito_import.compare.snapshot import load
 from koito_import.core.dburl import Database
 from koito_import.ledger.cursors import merged, windows
 from tests.conftest import DatabaseFactory
-from tests.service_fakes import FakeLastfm, synthetic_lastfm_tracks
+from tests.service_fakes import (
+    FakeLastfm,
+    FakeListenBrainz,
+    synthetic_lastfm_tracks,
+    synthetic_lb_listens,
+)
 from tests.support import cli, db_arg
 from tests.sync_support import DAY, fast_retries, listens, sync
 
@@ -43,33 +48,21 @@ def test_a_killed_first_sync_resumes_without_fetching_committed_pages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fast_retries(monkeypatch)
-    history = synthetic_lastfm_tracks(5 * PAGE)  # newest first, three hours apart
+    history = synthetic_lastfm_tracks(5 * PAGE)  # newest first, three minutes apart
     fake_lastfm.add_tracks("bob", history)
-    # Page 4 is answered only after the test is over: the sync waits there, pages 1-3 written.
-    fake_lastfm.after_request(3, lambda fake: fake.slow_next(600, listing_only=True))
     db, reference = fresh_db(backend), fresh_db(backend)
-    args = ["lastfm", "bob", "--api-url", fake_lastfm.api_url, "--batch-size", str(PAGE)]
+    key = ["--api-key", fake_lastfm.api_key]
+    args = ["lastfm", "bob", "--api-url", fake_lastfm.api_url, "--batch-size", str(PAGE), *key]
 
-    victim = subprocess.Popen(
-        [sys.executable, "-m", "koito_import", "sync", *args, "--db", db_arg(db), "--quiet"],
-        env={**os.environ, "LASTFM_API_KEY": fake_lastfm.api_key},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    while len(fake_lastfm.listing_requests) < 4 and victim.poll() is None:
-        time.sleep(0.05)
-    os.kill(victim.pid, signal.SIGKILL)
-    assert victim.wait() == -signal.SIGKILL, "the sync ended before it could be killed"
-    fake_lastfm.clear_requests()
+    killed_after(fake_lastfm, 3, [*args, "--db", db_arg(db)])
     committed = [at for at, *_ in listens(db)]
     # A page asks again for the last second of the one before, so batches of 200 end a little
     # after each page: pages 1 and 2 are committed for sure, page 3 not quite.
     assert 2 * PAGE - 2 <= len(committed) < 3 * PAGE
 
-    key = ["--api-key", fake_lastfm.api_key]
-    resumed = sync(db, *args, *key)
+    resumed = sync(db, *args)
     asked = fake_lastfm.listing_requests
-    whole = sync(reference, *args, *key)
+    whole = sync(reference, *args)
 
     assert resumed.code == whole.code == 0, resumed.stderr
     assert resumed.summary["inserted"] == 5 * PAGE - len(committed)
@@ -81,6 +74,48 @@ def test_a_killed_first_sync_resumes_without_fetching_committed_pages(
     statuses = [run["status"] for run in json.loads(cli("runs", "--json", db=db).stdout)]
     assert statuses == ["completed", "interrupted"]  # newest first
     assert whole.summary["inserted"] == 5 * PAGE
+
+
+def killed_after(fake: FakeListenBrainz | FakeLastfm, pages: int, args: list[str]) -> None:
+    """Run `koito-import sync ARGS` in a child process and kill -9 it while it waits for the
+    answer to page `pages + 1` (the fake holds that answer until the test ends)."""
+    fake.after_request(pages, lambda f: f.slow_next(600, listing_only=True))
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "koito_import", "sync", *args, "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    while len(fake.listing_requests) <= pages and victim.poll() is None:
+        time.sleep(0.05)
+    os.kill(victim.pid, signal.SIGKILL)
+    assert victim.wait() == -signal.SIGKILL, "the sync ended before it could be killed"
+    fake.clear_requests()
+
+
+def test_a_killed_listenbrainz_sync_resumes_from_its_oldest_pages(
+    fresh_db: DatabaseFactory,
+    backend: str,
+    fake_listenbrainz: FakeListenBrainz,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ListenBrainz is read oldest first: the resumed sync asks from what was committed, less
+    the overlap, and never for the older pages again."""
+    fast_retries(monkeypatch)
+    fake_listenbrainz.add_listens("alice", synthetic_lb_listens(3000, spacing=6 * 3600))
+    db, reference = fresh_db(backend), fresh_db(backend)
+    args = ["listenbrainz", "alice", "--api-url", fake_listenbrainz.api_url]
+
+    killed_after(fake_listenbrainz, 2, [*args, "--batch-size", "1000", "--db", db_arg(db)])
+    committed = [at for at, *_ in listens(db)]
+    assert 1000 <= len(committed) < 2000
+    resumed = sync(db, *args)
+    asked = fake_listenbrainz.listing_requests
+    whole = sync(reference, *args)
+
+    assert resumed.code == whole.code == 0, resumed.stderr
+    assert resumed.summary["inserted"] == 3000 - len(committed)
+    assert all(int(r.query["min_ts"]) >= max(committed) - 14 * DAY - 1 for r in asked)
+    assert compare(load(reference), load(db)) == []
 
 
 def test_a_second_sync_right_after_the_first_asks_one_page_and_inserts_nothing(
