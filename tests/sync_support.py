@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +12,12 @@ from typer.testing import CliRunner
 
 from koito_import.cli import app
 from koito_import.core.dburl import Database
-from tests.support import db_arg, rows
+from tests.service_fakes import FakeLastfm, FakeListenBrainz, lb_listen
+from tests.support import cli, db_arg, rows
 
 DAY = 86_400
+NOW = int(time.time())
+MBID = "8f1f8f6c-3b4a-4a53-8b5a-1b2a3c4d5e6f"
 
 
 @dataclass
@@ -55,3 +59,23 @@ def listens(db: Database) -> list[tuple[Any, ...]]:
 
 def spans(db: Database) -> list[tuple[Any, ...]]:
     return rows(db, "SELECT service, account, low, high FROM koito_import_sync_ranges ORDER BY 3")
+
+
+def lb_history() -> list[dict[str, Any]]:
+    return [
+        lb_listen("Björk", "Jóga", NOW - 40 * DAY, album="Homogenic", media_player="mpv"),
+        lb_listen("Portishead", "Roads", NOW - 30 * DAY),  # no album: the title stands in
+        lb_listen("Sigur Rós", "Hoppípolla", NOW - 20 * DAY, album="Takk...", recording_mbid=MBID),
+    ]
+
+
+def lb_sync(db: Database, fake: FakeListenBrainz, *args: str) -> Result:
+    return sync(db, "listenbrainz", "alice", "--api-url", fake.api_url, *args)
+
+
+def lastfm_sync(db: Database, fake: FakeLastfm, *args: str) -> Result:
+    return sync(db, "lastfm", "bob", "--api-url", fake.api_url, "--api-key", fake.api_key, *args)
+
+
+def sync_runs(db: Database) -> str:
+    return cli("runs", "--json", db=db).stdout
