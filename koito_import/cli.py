@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from koito_import import __version__
-from koito_import.commands import completion, db, inbox, ledger, report
+from koito_import.commands import completion, db, inbox, ledger, report, sync
 from koito_import.commands.common import Exit, err
 from koito_import.commands.helptext import CONTEXT, SHORT_HELP, Command
 from koito_import.commands.imports import SOURCE_HELP, source_command
@@ -42,6 +42,7 @@ _command(app, "report", report.report_command)
 _command(db_app, "status", db.status_command)
 _command(db_app, "upgrade", db.upgrade_command)
 _command(app, "completion", completion.completion_command)
+sync.register(app)
 
 
 def _print_version(asked: bool) -> None:

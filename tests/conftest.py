@@ -13,6 +13,7 @@ import pytest
 
 from bench.pgserver import NoServerError, database_url, postgres_server
 from koito_import.core.dburl import Database
+from tests.service_fakes import fake_lastfm, fake_listenbrainz  # noqa: F401 (fixtures)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent

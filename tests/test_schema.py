@@ -19,9 +19,9 @@ from tests.support import import_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"
 MALOJA_EXPORT = Path(__file__).parent / "fixtures" / "maloja" / "export.json"
-HEAD = "0004_run_version"
+HEAD = "0005_sync_ranges"
 LEDGER = "created the ledger of runs (koito_import_runs and its tables)"
-OURS = {"track_lookup", schema.VERSION_TABLE, *schema.LEDGER_TABLES}
+OURS = {"track_lookup", schema.VERSION_TABLE, *schema.LEDGER_TABLES, "koito_import_sync_ranges"}
 OUR_SEQUENCES = {"koito_import_runs_id_seq"}  # PostgreSQL
 
 # Names taken from Koito's DDL (db/migrations 000001-000005, db/migrations_sqlite 001-002).

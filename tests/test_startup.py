@@ -87,3 +87,9 @@ def test_revisions_read_without_alembic_are_alembics() -> None:
 
 def test_the_command_line_offers_every_source() -> None:
     assert list(cli.SOURCE_HELP) == [*SOURCES, "auto"]
+
+
+def test_sync_help_loads_no_http_client(tmp_path: Path) -> None:
+    """httpx loads only when a sync runs (koito_import.services.http)."""
+    assert not loaded_by(tmp_path, "--help") & {"httpx", "httpcore", *HEAVY}
+    assert not loaded_by(tmp_path, "sync", "lastfm", "--help") & {"httpx", "httpcore", *HEAVY}

@@ -24,6 +24,7 @@ class Exit(IntEnum):
     BAD_INPUT = 3
     DATABASE = 4
     LOCKED = 5
+    SERVICE = 6  # a sync's service refused or could not be reached
     INTERRUPTED = 130
 
 
