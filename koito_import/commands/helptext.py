@@ -26,6 +26,10 @@ SHORT_HELP = {
     "status": "Say whether the database is Koito's and ready for imports",
     "upgrade": "Create Koito's schema, or add what koito-import needs",
     "completion": "Print a shell completion script: bash, zsh or fish",
+    "sync": "Bring Koito up to date from Maloja, ListenBrainz or Last.fm",
+    "sync maloja": "Sync from a running Maloja server, through its API",
+    "sync listenbrainz": "Sync a ListenBrainz user's listens",
+    "sync lastfm": "Sync a Last.fm user's scrobbles (user.getRecentTracks)",
 }
 
 _BRACED = re.compile(r"\{([^{}]*)\}")

@@ -15,8 +15,9 @@ from typer._click.core import ParameterSource
 
 from koito_import.commands import sync_config
 from koito_import.commands.common import Exit, UsageProblem, classify, err, fail, json_line, out
-from koito_import.commands.imports import _summary_table
+from koito_import.commands.helptext import CONTEXT, SHORT_HELP, Command
 from koito_import.commands.options import import_options, import_parameters
+from koito_import.commands.summary import summary_table
 from koito_import.commands.sync_config import FILE_NAME
 
 DAY_S = 86_400
@@ -25,21 +26,26 @@ SYNC_HELP = (
     "since the last sync (minus --overlap), page by page, resumable. `sync` alone syncs every "
     "source of the config file."
 )
-sync_app = typer.Typer(help=SYNC_HELP, rich_markup_mode=None)
+sync_app = typer.Typer(help=SYNC_HELP, rich_markup_mode=None, context_settings=CONTEXT)
 
 
 def _sync_options(
     overlap: Annotated[
         float,
         typer.Option(
-            min=0, help="Days fetched again below the newest synced listen (late scrobbles)."
+            min=0,
+            metavar="DAYS",
+            help="Days fetched again below the newest synced listen (late scrobbles).",
         ),
     ] = 14.0,
     full: Annotated[
         bool, typer.Option("--full", help="Fetch the whole history again (nothing doubles).")
     ] = False,
     timeout: Annotated[
-        float, typer.Option(min=1, help="Seconds to wait for an answer before asking again.")
+        float,
+        typer.Option(
+            min=1, metavar="SECONDS", help="Seconds to wait for an answer before asking again."
+        ),
     ] = 30.0,
 ) -> None:
     """Only the signature is used: the options every sync adds to the import options."""
@@ -59,14 +65,16 @@ def _argument(name: str, metavar: str, help_: str) -> inspect.Parameter:
     return inspect.Parameter(name, kind, annotation=annotation)
 
 
-def _option(name: str, flag: str, help_: str, envvar: str | None = None) -> inspect.Parameter:
+def _option(
+    name: str, flag: str, metavar: str, help_: str, envvar: str | None = None
+) -> inspect.Parameter:
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    option = typer.Option(flag, envvar=envvar, help=help_, show_default=False)
+    option = typer.Option(flag, envvar=envvar, metavar=metavar, help=help_, show_default=False)
     return inspect.Parameter(name, kind, default=None, annotation=Annotated[str | None, option])
 
 
 def _api_url(default: str) -> inspect.Parameter:
-    return _option("api_url", "--api-url", f"The service's API root (default {default}).")
+    return _option("api_url", "--api-url", "URL", f"The service's API root (default {default}).")
 
 
 def maloja_command(**kw: Any) -> None:
@@ -87,16 +95,18 @@ def lastfm_command(**kw: Any) -> None:
 
 maloja_command.__signature__ = _parameters(  # type: ignore[attr-defined]
     _argument("url", "URL", "The Maloja server: https://maloja.example.org"),
-    _option("api_key", "--api-key", SECRET_HELP.format("MALOJA_API_KEY"), "MALOJA_API_KEY"),
+    _option("api_key", "--api-key", "KEY", SECRET_HELP.format("MALOJA_API_KEY"), "MALOJA_API_KEY"),
 )
 listenbrainz_command.__signature__ = _parameters(  # type: ignore[attr-defined]
     _argument("user_name", "USER", "The ListenBrainz user."),
-    _option("token", "--token", SECRET_HELP.format("LISTENBRAINZ_TOKEN"), "LISTENBRAINZ_TOKEN"),
+    _option(
+        "token", "--token", "TOKEN", SECRET_HELP.format("LISTENBRAINZ_TOKEN"), "LISTENBRAINZ_TOKEN"
+    ),
     _api_url("https://api.listenbrainz.org"),
 )
 lastfm_command.__signature__ = _parameters(  # type: ignore[attr-defined]
     _argument("user_name", "USER", "The Last.fm user."),
-    _option("api_key", "--api-key", SECRET_HELP.format("LASTFM_API_KEY"), "LASTFM_API_KEY"),
+    _option("api_key", "--api-key", "KEY", SECRET_HELP.format("LASTFM_API_KEY"), "LASTFM_API_KEY"),
     _api_url("https://ws.audioscrobbler.com/2.0/"),
 )
 
@@ -175,7 +185,7 @@ def _show(summary: Any, quiet: bool, as_json: bool) -> None:
     if as_json:
         json_line(summary.as_json())
     elif not quiet:
-        table = _summary_table(summary)
+        table = summary_table(summary)
         table.title = ("Dry run: nothing written" if summary.dry_run else "Sync summary") + (
             " (stopped by the service's failure)" if summary.error else ""
         )
@@ -236,7 +246,9 @@ _CONFIG = inspect.Parameter(
     default=None,
     annotation=Annotated[
         Path | None,
-        typer.Option(help=f"The sources to sync (default: $KOITO_CONFIG_DIR/{FILE_NAME})."),
+        typer.Option(
+            metavar="FILE", help=f"The sources to sync (default: $KOITO_CONFIG_DIR/{FILE_NAME})."
+        ),
     ],
 )
 _CONTEXT = inspect.Parameter(
@@ -248,7 +260,13 @@ sync_all_command.__signature__ = _parameters(_CONTEXT, _CONFIG)  # type: ignore[
 def register(app: typer.Typer) -> None:
     """`sync` and its three commands, on `app`."""
     sync_app.callback(invoke_without_command=True)(sync_all_command)
-    sync_app.command("maloja")(maloja_command)
-    sync_app.command("listenbrainz")(listenbrainz_command)
-    sync_app.command("lastfm")(lastfm_command)
-    app.add_typer(sync_app, name="sync")
+    for name, command in SYNC_COMMANDS.items():
+        sync_app.command(name, cls=Command, short_help=SHORT_HELP[f"sync {name}"])(command)
+    app.add_typer(sync_app, name="sync", short_help=SHORT_HELP["sync"])
+
+
+SYNC_COMMANDS = {
+    "maloja": maloja_command,
+    "listenbrainz": listenbrainz_command,
+    "lastfm": lastfm_command,
+}
