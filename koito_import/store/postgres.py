@@ -179,7 +179,12 @@ class PostgresStore:
     # -- writing --
 
     def catalog_mark(self) -> CatalogMark:
-        return CatalogMark(*self._query(concurrent.MARK, ())[0])
+        # On a look-up connection: the writer's transaction would keep the locks (store.concurrent).
+        with self._errors("reading from"), self._pool.connection() as conn:
+            mark = concurrent.postgres_mark(conn)
+        if self.rehearsal:  # its own earlier batches, unseen by other sessions, are known
+            mark = concurrent.later_mark(mark, CatalogMark(*self._query(concurrent.MARK, ())[0]))
+        return mark
 
     def write(self, batch: BatchWrite, within: WithinWrite | None = None) -> Written:
         with self.transaction() as conn:
