@@ -124,6 +124,7 @@ class _Undo:
         self.conn = conn
         self.run_id = run_id
         self.result = result
+        self.held: dict[str, list[int]] | None = None  # PostgreSQL: the rows locked to go
 
     def _one(self, statement: str, *params: Any) -> Any:
         return self.conn.execute(self.sql(statement), params).fetchone()[0]
@@ -138,23 +139,30 @@ class _Undo:
         an earlier undo kept. (Two %s: kind, run id.)"""
         return f"SELECT entity_id FROM ({self.sql.entities(MINE_OR_UNDONE)}) c"
 
+    def _may_go(self, kind: str) -> tuple[str, tuple[Any, ...]]:
+        """`id` among the entities of `kind` this undo may remove, and its parameters: on
+        PostgreSQL those it holds (see _hold_postgresql), on SQLite every candidate."""
+        if self.held is not None:
+            return "id = ANY(%s)", (self.held[kind],)
+        return f"id IN ({self.candidates})", (kind, self.run_id)
+
     def apply(self) -> None:
         run = self.run_id
-        indexed = self.sql.pg and self._prepare_postgresql()
         self.result.listens_removed = self._remove_listens()
+        indexed = self.sql.pg and self._hold_postgresql()
+        mine, params = self._may_go("track")
         self.result.tracks_removed = self._count(
-            f"DELETE FROM tracks WHERE id IN ({self.candidates})"
+            f"DELETE FROM tracks WHERE {mine}"
             " AND NOT EXISTS (SELECT 1 FROM listens l WHERE l.track_id = tracks.id)"
             " RETURNING id",
-            "track",
-            run,
+            *params,
         )
+        mine, params = self._may_go("release")
         self.result.releases_removed = self._count(
-            f"DELETE FROM releases WHERE id IN ({self.candidates})"
+            f"DELETE FROM releases WHERE {mine}"
             " AND NOT EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = releases.id)"
             " RETURNING id",
-            "release",
-            run,
+            *params,
         )
         self.result.artists_removed = self._remove_artists()
         if indexed:
@@ -198,19 +206,23 @@ class _Undo:
                 (kind, self.run_id),
             )
 
-    def _prepare_postgresql(self) -> bool:
-        """Hold the rows that may go, so a listen or track Koito adds meanwhile either lands
-        first (and keeps them) or waits until this transaction ends. Return whether the
-        look-up indexes for a large undo were made (see CREATE_INDEXES)."""
-        held = 0
+    def _hold_postgresql(self) -> bool:
+        """Lock the rows that may go, once the run's listens are gone, skipping those Koito
+        holds: a listen (or track) Koito is inserting on one has locked it (its foreign key
+        check takes FOR KEY SHARE), so the row stays, and Koito's insert goes through. The
+        deletes come in later statements, whose snapshots see every listen Koito committed
+        before the lock; Koito's inserts that come after it wait for this transaction, and
+        fail if their entity is gone (README). Return whether the look-up indexes for a
+        large undo were made (see CREATE_INDEXES)."""
+        self.held = {}
         for kind, table in reversed(TABLES.items()):
-            held += len(
-                self.conn.execute(
-                    f"SELECT 1 FROM {table} WHERE id IN ({self.candidates}) ORDER BY id FOR UPDATE",
-                    (kind, self.run_id),
-                ).fetchall()
-            )
-        if held < LARGE_UNDO:
+            rows = self.conn.execute(
+                f"SELECT id FROM {table} WHERE id IN ({self.candidates})"
+                " ORDER BY id FOR UPDATE SKIP LOCKED",
+                (kind, self.run_id),
+            ).fetchall()
+            self.held[kind] = [r[0] for r in rows]
+        if sum(map(len, self.held.values())) < LARGE_UNDO:
             return False
         self.conn.execute(CREATE_INDEXES)
         return True
@@ -231,8 +243,9 @@ class _Undo:
     def _remove_artists(self) -> int:
         """Artists no track credits any more, except one for each release that stays and
         would otherwise be left without artists."""
+        mine, params = self._may_go("artist")
         unused = (
-            f"SELECT a.id FROM artists a WHERE a.id IN ({self.candidates})"
+            f"SELECT a.id FROM artists a WHERE a.{mine}"
             " AND NOT EXISTS (SELECT 1 FROM artist_tracks x WHERE x.artist_id = a.id)"
         )
         links = self.conn.execute(
@@ -241,11 +254,10 @@ class _Undo:
                 " WHERE release_id IN (SELECT release_id FROM artist_releases"
                 f" WHERE artist_id IN ({unused})) ORDER BY release_id, is_primary DESC, artist_id"
             ),
-            ("artist", self.run_id),
+            params,
         ).fetchall()
         going = {artist for _, artist, _ in links} & {
-            row[0]
-            for row in self.conn.execute(self.sql(unused), ("artist", self.run_id)).fetchall()
+            row[0] for row in self.conn.execute(self.sql(unused), params).fetchall()
         }
         spared = _spare_one_per_release(links, going)
         keep = ""
@@ -253,8 +265,7 @@ class _Undo:
             keep = f" AND id NOT IN ({', '.join('%s' for _ in spared)})"
         return self._count(
             f"DELETE FROM artists WHERE id IN ({unused}){keep} RETURNING id",
-            "artist",
-            self.run_id,
+            *params,
             *sorted(spared),
         )
 

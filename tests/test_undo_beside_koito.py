@@ -1,0 +1,70 @@
+"""`undo` beside a running Koito (issue 22): a listen Koito inserts on one of the run's tracks
+while the run is being undone is kept with its track, not rejected. Koito is played by the
+plain INSERT its SaveListen runs, on a connection of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from koito_import.core.dburl import Database
+from koito_import.ledger import undo as undo_module
+from koito_import.ledger.undo import undo_run
+from tests.support import import_files, rows, value
+from tests.test_ledger import A, maloja
+
+KOITO_LISTEN = (
+    "INSERT INTO listens (track_id, listened_at, client, user_id)"
+    " VALUES (%s, to_timestamp(%s), 'koito', (SELECT min(id) FROM users))"
+)
+ONLY_A = "SELECT track_id FROM track_aliases WHERE alias = 'Only A'"
+KOITO_TIME = 1_800_000_000
+
+
+def koito_connection(db: Database, autocommit: bool) -> psycopg.Connection:
+    """Koito's session: it gives up after 3 s where the old undo made it wait to the end."""
+    conn = psycopg.connect(db.url, autocommit=autocommit)
+    conn.execute("SET lock_timeout = '3s'")
+    return conn
+
+
+def during_undo(monkeypatch: pytest.MonkeyPatch, koito: Callable[[], None]) -> None:
+    """Run `koito` right after the undo has removed the run's listens."""
+    remove = undo_module._Undo._remove_listens
+
+    def then_koito(self: Any) -> int:
+        removed = remove(self)
+        koito()
+        return removed
+
+    monkeypatch.setattr(undo_module._Undo, "_remove_listens", then_koito)
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["committed", "in-flight"])
+def test_a_koito_listen_during_undo_keeps_its_track(
+    pg_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, committed: bool
+) -> None:
+    """Koito scrobbles "Only A" (a track of run 1, with no other listen) while run 1 is undone:
+    its listen commits at once, or is still in flight when the undo locks what may go. Either
+    way Koito's insert goes through and the track, its album and artist stay. (The undo used to
+    lock every candidate row FOR UPDATE before removing listens, so Koito's foreign key check
+    waited, then failed with ForeignKeyViolation once the track was gone.)"""
+    import_files(pg_db, "maloja", maloja(tmp_path / "a.json", *A))
+    track = value(pg_db, ONLY_A)
+    koito = koito_connection(pg_db, autocommit=committed)
+    during_undo(monkeypatch, lambda: koito.execute(KOITO_LISTEN, (track, KOITO_TIME)))
+    try:
+        result = undo_run(pg_db, 1)
+        koito.commit()
+    finally:
+        koito.close()
+
+    assert rows(pg_db, "SELECT track_id, client FROM listens") == [(track, "koito")]
+    assert (result.listens_removed, result.tracks_removed, result.tracks_kept) == (3, 2, 1)
+    assert (result.releases_kept, result.artists_kept) == (1, 1)  # Only A's album, Solo
+    names = "SELECT alias FROM artist_aliases ORDER BY alias"
+    assert rows(pg_db, names) == [("Solo",)]
