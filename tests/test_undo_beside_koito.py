@@ -68,3 +68,24 @@ def test_a_koito_listen_during_undo_keeps_its_track(
     assert (result.releases_kept, result.artists_kept) == (1, 1)  # Only A's album, Solo
     names = "SELECT alias FROM artist_aliases ORDER BY alias"
     assert rows(pg_db, names) == [("Solo",)]
+
+
+def test_undo_leaves_a_listen_a_later_run_brought_back(any_db: Database, tmp_path: Path) -> None:
+    """Issue 22, suspected: a listen of run 1 deleted in Koito, then inserted again by run 2,
+    is in both runs' ledgers. It is run 2's now: undoing run 1 leaves it, with its track."""
+    a = maloja(tmp_path / "a.json", *A)
+    import_files(any_db, "maloja", a)
+    song_b = value(any_db, "SELECT track_id FROM track_aliases WHERE alias = 'Song B'")
+    at = "to_timestamp(%s)" if any_db.kind == "postgresql" else "%s"
+    rows_deleted = f"DELETE FROM listens WHERE track_id = %s AND listened_at = {at} RETURNING 1"
+    assert rows(any_db, rows_deleted, song_b, 1_700_000_300) == [(1,)]  # Koito deletes it
+    assert import_files(any_db, "maloja", a).inserted == 1  # run 2 brings it back
+
+    result = undo_run(any_db, 1)
+
+    assert result.listens_removed == 2
+    assert rows(any_db, "SELECT track_id FROM listens") == [(song_b,)]
+    assert (result.tracks_kept, result.releases_kept, result.artists_kept) == (1, 1, 1)
+    undo_run(any_db, 2)  # and run 2 takes it, and what it kept, away
+    assert value(any_db, "SELECT count(*) FROM listens") == 0
+    assert value(any_db, "SELECT count(*) FROM tracks") == 0

@@ -228,15 +228,30 @@ class _Undo:
         return True
 
     def _remove_listens(self) -> int:
+        """The run's listens, but those a later run inserted again: deleted in Koito
+        meanwhile, a listen a later run brought back is that run's (its ledger says so)."""
         if self.sql.pg:
+            later = (
+                "SELECT unnest(track_ids), to_timestamp(unnest(listened_at))"
+                " FROM koito_import_run_listens WHERE run_id > %s"
+            )
             return self._count(
-                f"DELETE FROM listens l USING ({self.sql.listens_of()}) r"
+                f"DELETE FROM listens l USING ({self.sql.listens_of()} EXCEPT {later}) r"
                 " WHERE l.track_id = r.track_id AND l.listened_at = r.listened_at RETURNING 1",
                 self.run_id,
+                self.run_id,
             )
+        # By run id first, so each later run's rows are found by their key.
+        later = (
+            "SELECT 1 FROM koito_import_run_listens o WHERE o.run_id IN"
+            " (SELECT id FROM koito_import_runs WHERE id > ?) AND o.track_id = r.track_id"
+            " AND o.listened_at = r.listened_at"
+        )
         return self._count(
-            f"DELETE FROM listens WHERE (track_id, listened_at) IN ({self.sql.listens_of()})"
+            "DELETE FROM listens WHERE (track_id, listened_at) IN (SELECT track_id, listened_at"
+            f" FROM koito_import_run_listens r WHERE r.run_id = ? AND NOT EXISTS ({later}))"
             " RETURNING 1",
+            self.run_id,
             self.run_id,
         )
 
