@@ -17,7 +17,7 @@ from koito_import.core.dburl import Database
 from koito_import.schema import SchemaError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"
-HEAD = "0004_run_version"
+HEAD = "0005_entity_name_hash"
 LEDGER = "created the ledger of runs (koito_import_runs and its tables)"
 OURS = {"track_lookup", schema.VERSION_TABLE, *schema.LEDGER_TABLES}
 OUR_SEQUENCES = {"koito_import_runs_id_seq"}  # PostgreSQL

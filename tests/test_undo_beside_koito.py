@@ -4,7 +4,9 @@ plain INSERT its SaveListen runs, on a connection of its own."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +91,54 @@ def test_undo_leaves_a_listen_a_later_run_brought_back(any_db: Database, tmp_pat
     undo_run(any_db, 2)  # and run 2 takes it, and what it kept, away
     assert value(any_db, "SELECT count(*) FROM listens") == 0
     assert value(any_db, "SELECT count(*) FROM tracks") == 0
+
+
+def koito(db: Database, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """A statement as Koito runs it: on SQLite with its foreign keys (and their cascades) on."""
+    if db.kind == "postgresql":
+        return rows(db, sql, *params)
+    with closing(sqlite3.connect(db.path)) as conn, conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn.execute(sql.replace("%s", "?"), params).fetchall()
+
+
+def koito_saves(db: Database, table: str, columns: str, values: tuple[Any, ...]) -> int:
+    """One of Koito's inserts: the id from the table's own sequence (PostgreSQL) or SQLite's
+    highest id plus one."""
+    marks = ", ".join("%s" for _ in values)
+    if db.kind == "postgresql":
+        return int(
+            rows(db, f"INSERT INTO {table} {columns} VALUES ({marks}) RETURNING id", *values)[0][0]
+        )
+    rows(db, f"INSERT INTO {table} {columns} VALUES ({marks})", *values)
+    return int(value(db, f"SELECT max(id) FROM {table}"))
+
+
+def test_an_id_sqlite_gives_again_is_not_the_runs(any_db: Database, tmp_path: Path) -> None:
+    """Issue 22, suspected: Koito deletes run 1's newest artist, album and track (so each had
+    the highest id), then creates an artist, an album with no track yet and a track: on SQLite
+    they take those ids again. Undoing run 1 must leave Koito's three, and not count them."""
+    import_files(any_db, "maloja", maloja(tmp_path / "a.json", *A))
+    for table, alias in (("artist", "Solo"), ("release", "Only A"), ("track", "Only A")):
+        gone = f"SELECT {table}_id FROM {table}_aliases WHERE alias = %s"
+        koito(any_db, f"DELETE FROM {table}s WHERE id IN ({gone}) RETURNING 1", alias)
+    artist = koito_saves(any_db, "artists", "(musicbrainz_id)", (None,))
+    release = koito_saves(any_db, "releases", "(various_artists)", (False,))
+    for table, id_, alias in (("artist", artist, "Koito Artist"), ("release", release, "Empty")):
+        koito(
+            any_db,
+            f"INSERT INTO {table}_aliases ({table}_id, alias, source, is_primary)"
+            " VALUES (%s, %s, 'Canonical', true) RETURNING 1",
+            id_,
+            alias,
+        )
+    koito(any_db, "INSERT INTO artist_releases VALUES (%s, %s, true) RETURNING 1", artist, release)
+
+    result = undo_run(any_db, 1)
+
+    assert (result.listens_removed, result.tracks_removed, result.releases_removed) == (2, 2, 1)
+    assert (result.artists_removed, result.tracks_kept, result.releases_kept) == (2, 0, 0)
+    assert result.artists_kept == 0
+    left = "SELECT alias FROM {0}_aliases a JOIN {0}s x ON x.id = a.{0}_id"
+    assert rows(any_db, left.format("artist")) == [("Koito Artist",)]
+    assert rows(any_db, left.format("release")) == [("Empty",)]

@@ -11,6 +11,7 @@ from koito_import.catalog.batch import BatchPlanner, KeyedBatch
 from koito_import.core.summary import Summary
 from koito_import.importer.options import IMPORTING, Reporter
 from koito_import.importer.spool import Spool
+from koito_import.ledger.claims import stamping
 from koito_import.ledger.recorder import RunRecorder
 from koito_import.ledger.replace import replacing
 from koito_import.ledger.runs import COMPLETED, INTERRUPTED
@@ -82,7 +83,8 @@ def _plan_and_write(
     for _ in range(tries):
         changes = planner.plan(batch, user_id)
         record = run and run.batch(size, summary.read, summary.skipped)
-        within = replacing(planner.store.kind, changes.replaced, record)
+        kind = planner.store.kind
+        within = replacing(kind, changes.replaced, stamping(kind, record))
         try:
             written = planner.store.write(changes, within)
         except CatalogChanged:

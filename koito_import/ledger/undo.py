@@ -20,6 +20,7 @@ from typing import Any
 
 from koito_import.core.dburl import Database
 from koito_import.core.times import iso
+from koito_import.ledger.claims import drop_stale
 from koito_import.ledger.listing import Ledger, ledger_of
 from koito_import.ledger.runs import UNDONE, Run
 from koito_import.ledger.sql import Sql
@@ -39,10 +40,10 @@ CREATE INDEX koito_import_undo_artist_releases ON artist_releases (release_id);
 """
 DROP_INDEXES = "DROP INDEX koito_import_undo_artist_tracks, koito_import_undo_artist_releases"
 # Ledger rows of this run (the second %s) or of runs undone before, of one kind (the first).
-MINE_OR_UNDONE = (
-    "kind = %s AND (run_id = %s"
-    " OR run_id IN (SELECT id FROM koito_import_runs WHERE status = 'undone'))"
+RUN_OR_UNDONE = (
+    "(run_id = %s OR run_id IN (SELECT id FROM koito_import_runs WHERE status = 'undone'))"
 )
+MINE_OR_UNDONE = f"kind = %s AND {RUN_OR_UNDONE}"
 
 
 class UndoProblem(Exception):
@@ -148,6 +149,8 @@ class _Undo:
 
     def apply(self) -> None:
         run = self.run_id
+        if not self.sql.pg:  # ids SQLite gave again are not the run's (ledger.claims)
+            drop_stale(self.conn, self.sql(RUN_OR_UNDONE), (run,))
         self.result.listens_removed = self._remove_listens()
         indexed = self.sql.pg and self._hold_postgresql()
         mine, params = self._may_go("track")
