@@ -12,6 +12,7 @@ Claims recorded before the digest existed are trusted as before.
 
 from __future__ import annotations
 
+import json
 import zlib
 from typing import Any
 
@@ -24,7 +25,7 @@ STAMP = """
 UPDATE koito_import_run_entities SET name_hash = (
     SELECT {fn}(alias) FROM {aliases} WHERE {kind}_id = entity_id AND is_primary LIMIT 1)
 WHERE run_id = (SELECT max(id) FROM koito_import_runs) AND kind = '{kind}'
-  AND name_hash IS NULL"""
+  AND entity_id IN (SELECT value FROM json_each(?))"""
 STALE = """
 DELETE FROM koito_import_run_entities
 WHERE kind = '{kind}' AND name_hash IS NOT NULL AND {mine}
@@ -44,10 +45,13 @@ def stamping(kind: str, then: WithinWrite | None) -> WithinWrite | None:
 
     def within(conn: Any, written: Written) -> None:
         then(conn, written)
-        if written.artists or written.releases or written.tracks:
+        created = {"artist": written.artists, "release": written.releases, "track": written.tracks}
+        if any(created.values()):
             conn.create_function(FUNCTION, 1, name_hash, deterministic=True)
-            for what, aliases in ALIASES.items():
-                conn.execute(STAMP.format(fn=FUNCTION, aliases=aliases, kind=what))
+            for what, ids in created.items():
+                if ids:
+                    sql = STAMP.format(fn=FUNCTION, aliases=ALIASES[what], kind=what)
+                    conn.execute(sql, (json.dumps(ids),))
 
     return within
 
