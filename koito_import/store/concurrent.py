@@ -91,9 +91,3 @@ def postgres_mark(conn: psycopg.Connection) -> CatalogMark:
             row = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()
             highest.append(row[0] if row else 0)
     return CatalogMark(*highest)
-
-
-def later_mark(a: CatalogMark, b: CatalogMark) -> CatalogMark:
-    return CatalogMark(
-        max(a.artists, b.artists), max(a.releases, b.releases), max(a.tracks, b.tracks)
-    )
