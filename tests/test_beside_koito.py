@@ -10,6 +10,7 @@ import pytest
 from conftest import FIXTURES
 from support import import_files, rows
 
+from koito_import import schema
 from koito_import.catalog.artist_names import compile_separators
 from koito_import.catalog.batch import BatchBuilder, BatchPlanner, KeyedBatch
 from koito_import.catalog.resolver import Resolver
@@ -122,3 +123,20 @@ def test_koito_artist_committed_after_a_later_id_is_not_created_again(pg_db: Dat
     listened = "SELECT a.artist_id FROM listens l JOIN artist_tracks a USING (track_id) "
     at = "WHERE l.listened_at = to_timestamp(%s)"
     assert rows(pg_db, listened + at, NEW.listened_at) == [(held_id,)]
+
+
+def test_a_dry_run_of_many_batches_does_not_wait_for_itself(pg_db: Database) -> None:
+    """A rehearsal's uncommitted rows hold the entity tables to its end: its marks must not
+    wait for them (a SHARE lock would, for ever)."""
+    schema.upgrade(pg_db)
+    done: list[int] = []
+    export = FIXTURES / "maloja" / "export.json"
+    worker = threading.Thread(
+        target=lambda: done.append(
+            import_files(pg_db, "maloja", export, dry_run=True, batch_size=2).inserted
+        ),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(120)
+    assert done == [9]
