@@ -4,10 +4,13 @@ SaveArtist/SaveAlbum/SaveTrack write them."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from conftest import FIXTURES
 from support import import_files, rows
 
+from koito_import import schema
 from koito_import.catalog.artist_names import compile_separators
 from koito_import.catalog.batch import BatchBuilder, BatchPlanner, KeyedBatch
 from koito_import.catalog.resolver import Resolver
@@ -84,3 +87,56 @@ def test_entities_koito_created_under_other_names_do_not_stop_a_batch(any_db: Da
         assert store.write(changes, None).inserted == 1
     finally:
         store.close()
+
+
+def test_koito_artist_committed_after_a_later_id_is_not_created_again(pg_db: Database) -> None:
+    """Issue 22: Koito request A inserts artist 1 and its alias and stays open; request B
+    commits artist 2; a batch creating A's artist is planned (an id-range mark would be 2, and
+    A's artist, invisible, is below it); A commits. The batch must find A's artist, never make
+    a second: the mark waits for A's insert to end, so planning sees it."""
+    import psycopg
+
+    import_files(pg_db, "maloja", FIXTURES / "maloja" / "export.json")
+    held = psycopg.connect(pg_db.url)  # Koito request A: one transaction, not committed
+    (held_id,) = held.execute("INSERT INTO artists DEFAULT VALUES RETURNING id").fetchone()
+    held.execute(
+        "INSERT INTO artist_aliases (artist_id, alias, source, is_primary) "
+        "VALUES (%s, 'Live Artist', 'Canonical', true)",
+        (held_id,),
+    )
+    koito_creates_artist(pg_db, "Somebody Else")  # request B, committed with a higher id
+    committer = threading.Timer(1.5, held.commit)
+    committer.start()
+    store = open_store(pg_db, workers=1)
+    try:
+        user_id = store.user(None, "admin", "changeme").id
+        planner = BatchPlanner(store, Resolver(store, compile_separators(None)))
+        changes = planner.plan(keyed(NEW), user_id)
+        assert store.write(changes, None).inserted == 1
+    finally:
+        store.close()
+        committer.join()
+        held.close()
+    assert rows(pg_db, "SELECT artist_id FROM artist_aliases WHERE alias = 'Live Artist'") == [
+        (held_id,)
+    ]
+    listened = "SELECT a.artist_id FROM listens l JOIN artist_tracks a USING (track_id) "
+    at = "WHERE l.listened_at = to_timestamp(%s)"
+    assert rows(pg_db, listened + at, NEW.listened_at) == [(held_id,)]
+
+
+def test_a_dry_run_of_many_batches_does_not_wait_for_itself(pg_db: Database) -> None:
+    """A rehearsal's uncommitted rows hold the entity tables to its end: its marks must not
+    wait for them (a SHARE lock would, for ever)."""
+    schema.upgrade(pg_db)
+    done: list[int] = []
+    export = FIXTURES / "maloja" / "export.json"
+    worker = threading.Thread(
+        target=lambda: done.append(
+            import_files(pg_db, "maloja", export, dry_run=True, batch_size=2).inserted
+        ),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(120)
+    assert done == [9]

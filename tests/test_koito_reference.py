@@ -219,3 +219,38 @@ def test_an_album_title_with_spaces_gains_its_trimmed_alias_on_postgresql_only(
         "sqlite": (("Homogenic ", "Canonical", True),),
     }
     assert album.aliases == expected[any_db.kind]
+
+
+TWO_CREDITS = FIXTURES / "koito" / "koito_export_two_credits.json"
+
+
+def test_koito_export_song_credited_to_one_then_two_artists_is_two_tracks(
+    any_db: Database,
+) -> None:
+    """`Song` on `Alb` by [A], then the same song and album by [A, B] (issue 22): Koito's
+    importer (v0.2.1 and v0.1.10, SQLite and PostgreSQL: the same rows) finds A and Alb, makes
+    B, and makes a second track credited to A and B, linking B to the album; both listens stay
+    apart. The credit is part of the listen's lookup key, so a second run maps each to its own
+    track again."""
+    first = import_files(any_db, "koito", TWO_CREDITS)
+    again = import_files(any_db, "koito", TWO_CREDITS)
+    snap = load(any_db)
+
+    assert (first.artists_created, first.releases_created, first.tracks_created) == (2, 1, 2)
+    assert (again.inserted, again.duplicates, again.tracks_created) == (0, 2, 0)
+    assert sorted(a.aliases for a in snap.artists.values()) == [
+        (("A", "Canonical", True),),
+        (("B", "Canonical", True),),
+    ]
+    (album,) = snap.releases.values()
+    assert album.aliases == (("Alb", "Canonical", True),)
+    assert names(snap, album.artists) == [("A", True), ("B", False)]
+    by_time = sorted(
+        (x.listened_at, snap.tracks[x.track].title, names(snap, snap.tracks[x.track].artists))
+        for x in snap.listens
+    )
+    assert by_time == [
+        (1704110400, "Song", [("A", True)]),
+        (1704196800, "Song", [("A", True), ("B", False)]),
+    ]
+    assert {t.duration for t in snap.tracks.values()} == {180}

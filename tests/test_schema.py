@@ -19,7 +19,7 @@ from tests.support import import_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"
 MALOJA_EXPORT = Path(__file__).parent / "fixtures" / "maloja" / "export.json"
-HEAD = "0005_sync_ranges"
+HEAD = "0006_entity_name_hash"
 LEDGER = "created the ledger of runs (koito_import_runs and its tables)"
 OURS = {"track_lookup", schema.VERSION_TABLE, *schema.LEDGER_TABLES, "koito_import_sync_ranges"}
 OUR_SEQUENCES = {"koito_import_runs_id_seq"}  # PostgreSQL

@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from koito_import.catalog.lookup_keys import LookupKeys
+from koito_import.catalog.minutes import same_plays
 from koito_import.catalog.resolver import Resolver
 from koito_import.catalog.view import CatalogView
-from koito_import.core.model import Scrobble
+from koito_import.core.model import MINUTE_CLIENT, Scrobble
 from koito_import.store.base import BatchWrite, Store
 
 # Keys remembered per run (about 150 bytes each); beyond, keys are looked up every batch.
@@ -36,6 +37,10 @@ class KeyedBatch:
     first: list[Scrobble] = field(default_factory=list)  # per key: its first scrobble
     durations: list[int] = field(default_factory=list)  # per key: the first non-zero one
     listens: list[tuple[int, int, str | None]] = field(default_factory=list)  # key index, ...
+
+    def without(self, positions: set[int]) -> KeyedBatch:
+        """The batch without the listens at `positions`, and without the keys only they used."""
+        return self._part([x for j, x in enumerate(self.listens) if j not in positions])
 
     def halves(self) -> tuple[KeyedBatch, KeyedBatch]:
         """The first and second half of the listens, each with the keys it uses."""
@@ -79,7 +84,9 @@ class BatchBuilder:
             b.durations.append(duration)
         elif not b.durations[index]:
             b.durations[index] = duration
-        b.listens.append((index, s.listened_at, s.client))
+        # A listen known to the minute only is stored with a client of its own (catalog.minutes).
+        client = MINUTE_CLIENT if s.minute_precision else s.client
+        b.listens.append((index, s.listened_at, client))
         return self.flush() if len(b.listens) >= self.size else None
 
     def flush(self) -> KeyedBatch | None:
@@ -99,6 +106,7 @@ class BatchPlanner:
         self.store = store
         self.resolver = resolver
         self._known: dict[str, int] = {}  # lookup key -> track id, read from track_lookup
+        self._minutes_stored: bool | None = None  # may the user have minute listens stored?
 
     def settled(self, batch: KeyedBatch) -> bool:
         """Whether the batch is in the database already, so that planning it would write
@@ -119,6 +127,7 @@ class BatchPlanner:
         # The mark first, so an entity a running Koito creates while this batch is planned is
         # seen when the batch is written (store.concurrent).
         changes = BatchWrite(user_id, mark=self.store.catalog_mark())
+        batch, replaced = self._same_plays(batch, user_id, changes)
         keys = batch.keys
         track_of = self._cached(keys)
         view = CatalogView(changes)
@@ -129,7 +138,26 @@ class BatchPlanner:
         self._give_durations(view, batch, refs)
         # Plain tuples in Listen's order: a batch holds thousands, and the stores unpack them.
         changes.listens = [(refs[i], ts, client) for i, ts, client in batch.listens]
+        # A stored minute listen this batch would insert again as it is is not replaced.
+        changes.replaced = sorted(replaced - {(t, ts) for t, ts, _ in changes.listens})
         return changes
+
+    def _same_plays(
+        self, batch: KeyedBatch, user_id: int, changes: BatchWrite
+    ) -> tuple[KeyedBatch, set[tuple[int, int]]]:
+        """The batch without its minute listens that are duplicates (counted in `changes`),
+        and the stored minute listens it replaces (catalog.minutes)."""
+        if self._minutes_stored is None:
+            self._minutes_stored = self.store.has_minute_listens(user_id)
+        duplicates, replaced = same_plays(
+            self.store, user_id, batch.first, batch.listens, self._minutes_stored
+        )
+        changes.minute_duplicates = len(duplicates)
+        if duplicates:
+            batch = batch.without(duplicates)
+        if any(client == MINUTE_CLIENT for _, _, client in batch.listens):
+            self._minutes_stored = True  # this batch stores some
+        return batch, replaced
 
     def _cached(self, keys: list[str]) -> dict[str, int]:
         """track_lookup's hits among `keys` (key -> track id)."""

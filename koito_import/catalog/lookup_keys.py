@@ -35,7 +35,10 @@ class LookupKeys:
     def key(self, s: Scrobble) -> str:
         """The scrobble's lookup key: SPEC's, with its credit and MBIDs where it has them."""
         if s.koito is not None:
-            return s.lookup_key  # a Koito export's key carries its entities' MBIDs already
+            # Its key carries its entities' MBIDs already (Scrobble.key_with); the credit too,
+            # as Koito's importer finds a track by title on the album *with all its artists*:
+            # one song by [A], then by [A, B], is two tracks there.
+            return s.key_with(_koito_credit(s))
         if self._plain(s):
             return s.lookup_key
         said = (
@@ -79,6 +82,14 @@ class LookupKeys:
         parsed = parse_artists(s.artist, s.track, self.separators)
         credit = _stated_credit(s, parsed)
         return "" if credit == parsed else f"{UNIT_SEPARATOR}credit:{RECORD_SEPARATOR.join(credit)}"
+
+
+def _koito_credit(s: Scrobble) -> str:
+    """The credit of a Koito export's listen when it names more than its first artist."""
+    names = [name.strip() for name in s.artist_names]
+    if names == [s.artist.strip()]:
+        return ""
+    return f"{UNIT_SEPARATOR}credit:{RECORD_SEPARATOR.join(names)}"
 
 
 def _splits(text: str, separators: Sequence[re.Pattern[str]]) -> bool:

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 UNIT_SEPARATOR = "\x1f"
 RECORD_SEPARATOR = "\x1e"
 MAX_PLAIN_KEY = 600  # characters; at most 4 bytes each
+# The client of a listen known to the minute only (Spotify's account data): the database has
+# no other place to remember it, and a listen to the second of the same play replaces it.
+MINUTE_CLIENT = "spotify (account data)"
 
 
 @dataclass(slots=True)
@@ -56,6 +59,7 @@ class Scrobble:
     duration: int = 0  # seconds
     client: str | None = None
     koito: KoitoListenEntities | None = None
+    minute_precision: bool = False  # listened_at is the minute's start (catalog.minutes)
 
     @property
     def lookup_key(self) -> str:

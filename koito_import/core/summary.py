@@ -46,6 +46,10 @@ class Summary:
     run_id: int | None = None  # the ledger's record of this run (None for a dry run)
     created_user: str | None = None  # the note, when this run created Koito's default user
     landed: Landed = field(default_factory=Landed)
+    # Spotify's one play in two exports (catalog.minutes): minute listens counted among the
+    # duplicates, and minute listens stored earlier that listens to the second replaced.
+    minute_duplicates: int = 0
+    minute_replaced: int = 0
 
     def skip(self, reason: str) -> None:
         self.skipped += 1
@@ -71,3 +75,19 @@ class Summary:
             "run_id": self.run_id,
             "version": __version__,  # which koito-import wrote this line (cron logs outlive it)
         }
+
+
+def same_play_notes(summary: Summary) -> list[str]:
+    """What the summary says about Spotify's one play in two exports."""
+    notes = []
+    if summary.minute_duplicates:
+        notes.append(
+            f"{summary.minute_duplicates} listens known to the minute (Spotify account data) "
+            "were there already, to the second: counted as duplicates"
+        )
+    if summary.minute_replaced:
+        notes.append(
+            f"{summary.minute_replaced} listens known to the minute (Spotify account data) "
+            "were replaced by the same plays, to the second"
+        )
+    return notes

@@ -11,7 +11,9 @@ from koito_import.catalog.batch import BatchPlanner, KeyedBatch
 from koito_import.core.summary import Summary
 from koito_import.importer.options import IMPORTING, Reporter
 from koito_import.importer.spool import Spool
+from koito_import.ledger.claims import stamping
 from koito_import.ledger.recorder import RunRecorder
+from koito_import.ledger.replace import replacing
 from koito_import.ledger.runs import COMPLETED, INTERRUPTED
 from koito_import.sources.base import ByteCounter
 from koito_import.store.base import BatchWrite, CatalogChanged, StoreError, Written
@@ -81,8 +83,10 @@ def _plan_and_write(
     for _ in range(tries):
         changes = planner.plan(batch, user_id)
         record = run and run.batch(size, summary.read, summary.skipped)
+        kind = planner.store.kind
+        within = replacing(kind, changes.replaced, stamping(kind, record))
         try:
-            written = planner.store.write(changes, record)
+            written = planner.store.write(changes, within)
         except CatalogChanged:
             continue
         yield changes, written, size
@@ -103,6 +107,8 @@ def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -
     summary.artists_created += len(changes.artists)
     summary.releases_created += len(changes.releases)
     summary.tracks_created += len(changes.tracks)
+    summary.minute_duplicates += changes.minute_duplicates
+    summary.minute_replaced += len(changes.replaced)
 
 
 def _install(stop: _Stop) -> object:

@@ -19,7 +19,7 @@ from koito_import.catalog.batch import BatchPlanner
 from koito_import.catalog.resolver import Resolver
 from koito_import.core.dburl import Database
 from koito_import.core.files import check_access
-from koito_import.core.summary import Summary
+from koito_import.core.summary import Summary, same_play_notes
 from koito_import.importer.batches import import_batches
 from koito_import.importer.options import ImportOptions, Reporter
 from koito_import.importer.reading import checked_input, few_collections
@@ -106,6 +106,8 @@ def _write(
                     )
                     summary.run_id = run.run_id
                 import_batches(planner, user.id, summary, reporter, spool, batch_done, run)
+                for text in same_play_notes(summary):
+                    _note(summary, reporter, text)
     finally:
         if store is not None:
             store.close()

@@ -21,6 +21,7 @@ from typing import Any
 from koito_import.core.dburl import Database
 from koito_import.core.files import check_access
 from koito_import.core.times import iso
+from koito_import.ledger.claims import drop_stale
 from koito_import.ledger.listing import Ledger, ledger_of
 from koito_import.ledger.runs import UNDONE, Run
 from koito_import.ledger.sql import Sql
@@ -42,10 +43,10 @@ CREATE INDEX koito_import_undo_artist_releases ON artist_releases (release_id);
 """
 DROP_INDEXES = "DROP INDEX koito_import_undo_artist_tracks, koito_import_undo_artist_releases"
 # Ledger rows of this run (the second %s) or of runs undone before, of one kind (the first).
-MINE_OR_UNDONE = (
-    "kind = %s AND (run_id = %s"
-    " OR run_id IN (SELECT id FROM koito_import_runs WHERE status = 'undone'))"
+RUN_OR_UNDONE = (
+    "(run_id = %s OR run_id IN (SELECT id FROM koito_import_runs WHERE status = 'undone'))"
 )
+MINE_OR_UNDONE = f"kind = %s AND {RUN_OR_UNDONE}"
 
 
 class UndoProblem(Exception):
@@ -140,6 +141,7 @@ class _Undo:
         self.conn = conn
         self.run_id = run_id
         self.result = result
+        self.held: dict[str, list[int]] | None = None  # PostgreSQL: the rows locked to go
 
     def _one(self, statement: str, *params: Any) -> Any:
         return self.conn.execute(self.sql(statement), params).fetchone()[0]
@@ -154,23 +156,32 @@ class _Undo:
         an earlier undo kept. (Two %s: kind, run id.)"""
         return f"SELECT entity_id FROM ({self.sql.entities(MINE_OR_UNDONE)}) c"
 
+    def _may_go(self, kind: str) -> tuple[str, tuple[Any, ...]]:
+        """`id` among the entities of `kind` this undo may remove, and its parameters: on
+        PostgreSQL those it holds (see _hold_postgresql), on SQLite every candidate."""
+        if self.held is not None:
+            return "id = ANY(%s)", (self.held[kind],)
+        return f"id IN ({self.candidates})", (kind, self.run_id)
+
     def apply(self) -> None:
         run = self.run_id
-        indexed = self.sql.pg and self._prepare_postgresql()
+        if not self.sql.pg:  # ids SQLite gave again are not the run's (ledger.claims)
+            drop_stale(self.conn, self.sql(RUN_OR_UNDONE), (run,))
         self.result.listens_removed = self._remove_listens()
+        indexed = self.sql.pg and self._hold_postgresql()
+        mine, params = self._may_go("track")
         self.result.tracks_removed = self._count(
-            f"DELETE FROM tracks WHERE id IN ({self.candidates})"
+            f"DELETE FROM tracks WHERE {mine}"
             " AND NOT EXISTS (SELECT 1 FROM listens l WHERE l.track_id = tracks.id)"
             " RETURNING id",
-            "track",
-            run,
+            *params,
         )
+        mine, params = self._may_go("release")
         self.result.releases_removed = self._count(
-            f"DELETE FROM releases WHERE id IN ({self.candidates})"
+            f"DELETE FROM releases WHERE {mine}"
             " AND NOT EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = releases.id)"
             " RETURNING id",
-            "release",
-            run,
+            *params,
         )
         self.result.artists_removed = self._remove_artists()
         if indexed:
@@ -214,41 +225,61 @@ class _Undo:
                 (kind, self.run_id),
             )
 
-    def _prepare_postgresql(self) -> bool:
-        """Hold the rows that may go, so a listen or track Koito adds meanwhile either lands
-        first (and keeps them) or waits until this transaction ends. Return whether the
-        look-up indexes for a large undo were made (see CREATE_INDEXES)."""
-        held = 0
+    def _hold_postgresql(self) -> bool:
+        """Lock the rows that may go, once the run's listens are gone, skipping those Koito
+        holds: a listen (or track) Koito is inserting on one has locked it (its foreign key
+        check takes FOR KEY SHARE), so the row stays, and Koito's insert goes through. The
+        deletes come in later statements, whose snapshots see every listen Koito committed
+        before the lock; Koito's inserts that come after it wait for this transaction, and
+        fail if their entity is gone (README). Return whether the look-up indexes for a
+        large undo were made (see CREATE_INDEXES)."""
+        self.held = {}
         for kind, table in reversed(TABLES.items()):
-            held += len(
-                self.conn.execute(
-                    f"SELECT 1 FROM {table} WHERE id IN ({self.candidates}) ORDER BY id FOR UPDATE",
-                    (kind, self.run_id),
-                ).fetchall()
-            )
-        if held < LARGE_UNDO:
+            rows = self.conn.execute(
+                f"SELECT id FROM {table} WHERE id IN ({self.candidates})"
+                " ORDER BY id FOR UPDATE SKIP LOCKED",
+                (kind, self.run_id),
+            ).fetchall()
+            self.held[kind] = [r[0] for r in rows]
+        if sum(map(len, self.held.values())) < LARGE_UNDO:
             return False
         self.conn.execute(CREATE_INDEXES)
         return True
 
     def _remove_listens(self) -> int:
+        """The run's listens, but those a later run inserted again: deleted in Koito
+        meanwhile, a listen a later run brought back is that run's (its ledger says so)."""
         if self.sql.pg:
+            later = (
+                "SELECT unnest(track_ids), to_timestamp(unnest(listened_at))"
+                " FROM koito_import_run_listens WHERE run_id > %s"
+            )
             return self._count(
-                f"DELETE FROM listens l USING ({self.sql.listens_of()}) r"
+                f"DELETE FROM listens l USING ({self.sql.listens_of()} EXCEPT {later}) r"
                 " WHERE l.track_id = r.track_id AND l.listened_at = r.listened_at RETURNING 1",
                 self.run_id,
+                self.run_id,
             )
+        # By run id first, so each later run's rows are found by their key.
+        later = (
+            "SELECT 1 FROM koito_import_run_listens o WHERE o.run_id IN"
+            " (SELECT id FROM koito_import_runs WHERE id > ?) AND o.track_id = r.track_id"
+            " AND o.listened_at = r.listened_at"
+        )
         return self._count(
-            f"DELETE FROM listens WHERE (track_id, listened_at) IN ({self.sql.listens_of()})"
+            "DELETE FROM listens WHERE (track_id, listened_at) IN (SELECT track_id, listened_at"
+            f" FROM koito_import_run_listens r WHERE r.run_id = ? AND NOT EXISTS ({later}))"
             " RETURNING 1",
+            self.run_id,
             self.run_id,
         )
 
     def _remove_artists(self) -> int:
         """Artists no track credits any more, except one for each release that stays and
         would otherwise be left without artists."""
+        mine, params = self._may_go("artist")
         unused = (
-            f"SELECT a.id FROM artists a WHERE a.id IN ({self.candidates})"
+            f"SELECT a.id FROM artists a WHERE a.{mine}"
             " AND NOT EXISTS (SELECT 1 FROM artist_tracks x WHERE x.artist_id = a.id)"
         )
         links = self.conn.execute(
@@ -257,11 +288,10 @@ class _Undo:
                 " WHERE release_id IN (SELECT release_id FROM artist_releases"
                 f" WHERE artist_id IN ({unused})) ORDER BY release_id, is_primary DESC, artist_id"
             ),
-            ("artist", self.run_id),
+            params,
         ).fetchall()
         going = {artist for _, artist, _ in links} & {
-            row[0]
-            for row in self.conn.execute(self.sql(unused), ("artist", self.run_id)).fetchall()
+            row[0] for row in self.conn.execute(self.sql(unused), params).fetchall()
         }
         spared = _spare_one_per_release(links, going)
         keep = ""
@@ -269,8 +299,7 @@ class _Undo:
             keep = f" AND id NOT IN ({', '.join('%s' for _ in spared)})"
         return self._count(
             f"DELETE FROM artists WHERE id IN ({unused}){keep} RETURNING id",
-            "artist",
-            self.run_id,
+            *params,
             *sorted(spared),
         )
 

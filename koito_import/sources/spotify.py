@@ -7,8 +7,10 @@ reason, so there a play counts when it lasted at least `--min-played` seconds, b
 (the length at which Spotify itself counts a stream and the shortest track Last.fm scrobbles).
 
 Both forms give the time the play ended (`ts`, `endTime`); Koito stores `ts` as the listen
-time, and so does this reader. A duration is only known for plays that ran to the end
-(ms_played / 1000, as Koito does); a partial play says nothing about the track's length.
+time, and so does this reader. `endTime` is to the minute: such a listen is the same play as
+a listen of the same song ending in that minute (catalog.minutes). A duration is only known
+for plays that ran to the end (ms_played / 1000, as Koito does); a partial play says nothing
+about the track's length.
 """
 
 from __future__ import annotations
@@ -93,11 +95,16 @@ def _account_data(raw: dict[str, Any], options: SourceOptions) -> Scrobble:
     artist = required_text(raw, "artistName", "artist")
     minimum = options.min_played_s if options.min_played_s is not None else DEFAULT_MIN_PLAYED_S
     _require_min_played(_played_ms(raw.get("msPlayed")), minimum)
+    end = raw.get("endTime")
+    # "YYYY-MM-DD HH:MM": the same play as an extended-history entry ending in that minute,
+    # which is kept instead (catalog.minutes).
+    minute = isinstance(end, str) and end.count(":") == 1
     return Scrobble(
         artist=artist,
         track=track,
-        listened_at=text_unix(raw.get("endTime"), ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")),
+        listened_at=text_unix(end, ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")),
         client=CLIENT,
+        minute_precision=minute,
     )
 
 

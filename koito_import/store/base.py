@@ -126,6 +126,10 @@ class BatchWrite:
     listens: list[Listen | tuple[int, int, str | None]] = field(default_factory=list)
     lookups: list[LookupRow] = field(default_factory=list)
     mark: CatalogMark | None = None  # what the database held when planning began
+    # Spotify's one play in two exports (catalog.minutes): minute listens left out as
+    # duplicates, and the (track id, listened_at) of stored ones this batch replaces.
+    minute_duplicates: int = 0
+    replaced: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -206,6 +210,18 @@ class Store(Protocol):
     ) -> list[TrackRow]:
         """Tracks whose primary title and release match a (title, release id) pair, or whose
         MBID is in `mbids`."""
+        ...
+
+    def listens_in_minutes(
+        self, user_id: int, starts: Collection[int]
+    ) -> list[tuple[int, int, str | None, str, str]]:
+        """The user's listens ending in the minutes starting at `starts` (unix seconds), as
+        (listened_at, track id, client, an alias of an artist of its track, an alias of its
+        track): one row per pair of aliases (catalog.minutes)."""
+        ...
+
+    def has_minute_listens(self, user_id: int) -> bool:
+        """Whether the user has a listen known to the minute only (core.model.MINUTE_CLIENT)."""
         ...
 
     def write(self, batch: BatchWrite, within: WithinWrite | None = None) -> Written:

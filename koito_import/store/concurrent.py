@@ -9,18 +9,33 @@ track primary title), it raises `CatalogChanged`, nothing is written, and the pi
 the batch again (it then finds Koito's entity). On SQLite the write transaction holds the
 write lock; on PostgreSQL it first takes SHARE locks on the alias tables, so Koito's inserts
 wait for the few hundred milliseconds of the write instead of slipping in after the check.
+
+The mark must be exact: every entity at or below it is one planning can see. On SQLite it is,
+as one writer at a time takes max(id)+1. On PostgreSQL ids come from sequences, so a Koito
+transaction can take id 1, stay open while another commits id 2, and commit after a mark of 2
+was read: its entity would be neither seen by planning nor above the mark. So the mark of each
+table is read under a SHARE lock on it, which waits for every transaction inserting into that
+table to end (Koito's inserts take ROW EXCLUSIVE when they draw their id): once it is held,
+every id drawn so far belongs to a transaction that has ended, and every id drawn later is
+higher. One table at a time, each in its own short transaction, so the mark never holds one
+lock while waiting for another (no deadlock with Koito, whatever order it writes in).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from koito_import.store.base import BatchWrite
+from koito_import.store.base import BatchWrite, CatalogMark
+
+if TYPE_CHECKING:  # the SQLite back end imports this module too, and never needs psycopg
+    import psycopg
 
 MARK = """
 SELECT (SELECT coalesce(max(id), 0) FROM artists), (SELECT coalesce(max(id), 0) FROM releases),
        (SELECT coalesce(max(id), 0) FROM tracks)"""
+
+ENTITY_TABLES = ("artists", "releases", "tracks")
 
 SQLITE_CHANGED = """
 SELECT EXISTS (SELECT 1 FROM artist_aliases WHERE artist_id > ?
@@ -64,3 +79,15 @@ def check_params(batch: BatchWrite, encode: Callable[[list[str]], Any]) -> tuple
         mark.tracks,
         encode(tracks),
     )
+
+
+def postgres_mark(conn: psycopg.Connection) -> CatalogMark:
+    """The mark, each table's read once its unfinished inserts have ended (see above);
+    `conn` is in autocommit mode, so each lock lasts one short transaction."""
+    highest = []
+    for table in ENTITY_TABLES:
+        with conn.transaction():
+            conn.execute(f"LOCK TABLE {table} IN SHARE MODE")
+            row = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()
+            highest.append(row[0] if row else 0)
+    return CatalogMark(*highest)

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import psycopg
 
 from koito_import.core.dburl import Database
-from koito_import.store import concurrent
+from koito_import.store import concurrent, minutes
 from koito_import.store import sql_postgres as q
 from koito_import.store.base import (
     LOOKUP_CHUNK,
@@ -146,6 +146,16 @@ class PostgresStore:
             rows += self._query(q.TRACKS_WITH_MBID, (list(mbids),))
         return [TrackRow(r[0], r[1], r[2], r[3], set(r[4]), r[5]) for r in _unique_ids(rows)]
 
+    def listens_in_minutes(
+        self, user_id: int, starts: Collection[int]
+    ) -> list[tuple[int, int, str | None, str, str]]:
+        if not starts:
+            return []
+        return self._query(minutes.POSTGRES_NEAR, (sorted(starts), user_id))  # type: ignore[return-value]
+
+    def has_minute_listens(self, user_id: int) -> bool:
+        return bool(self._query(minutes.ANY_MINUTE_LISTEN, (*minutes.MINUTE_PARAMS, user_id))[0][0])
+
     def _query(
         self, sql: str, params: tuple[Any, ...], hash_joins: bool = False
     ) -> list[tuple[Any, ...]]:
@@ -179,7 +189,13 @@ class PostgresStore:
     # -- writing --
 
     def catalog_mark(self) -> CatalogMark:
-        return CatalogMark(*self._query(concurrent.MARK, ())[0])
+        if self.rehearsal:
+            # The rehearsal's own rows hold the tables until it ends: the locks would wait for
+            # them for ever. A dry run keeps nothing, so the plain mark is enough.
+            return CatalogMark(*self._query(concurrent.MARK, ())[0])
+        # On a look-up connection: the writer's transaction would keep the locks (store.concurrent).
+        with self._errors("reading from"), self._pool.connection() as conn:
+            return concurrent.postgres_mark(conn)
 
     def write(self, batch: BatchWrite, within: WithinWrite | None = None) -> Written:
         with self.transaction() as conn:

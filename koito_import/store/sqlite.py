@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from koito_import.core.dburl import Database
-from koito_import.store import concurrent
+from koito_import.store import concurrent, minutes
 from koito_import.store import sql_sqlite as q
 from koito_import.store.base import (
     ArtistRow,
@@ -191,6 +191,21 @@ class SqliteStore:
             TrackRow(i, mbid, title or "", release, _ids(artists), duration)
             for i, mbid, title, release, artists, duration in rows
         ]
+
+    def listens_in_minutes(
+        self, user_id: int, starts: Collection[int]
+    ) -> list[tuple[int, int, str | None, str, str]]:
+        if not starts:
+            return []
+        with self._transaction("DEFERRED") as conn:
+            return conn.execute(
+                minutes.SQLITE_NEAR, (json.dumps(sorted(starts)), user_id)
+            ).fetchall()
+
+    def has_minute_listens(self, user_id: int) -> bool:
+        sql = minutes.ANY_MINUTE_LISTEN.replace("%s", "?")
+        with self._transaction("DEFERRED") as conn:
+            return bool(conn.execute(sql, (*minutes.MINUTE_PARAMS, user_id)).fetchone()[0])
 
     # -- the batch write --------------------------------------------------------------------
 
