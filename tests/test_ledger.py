@@ -284,7 +284,7 @@ def test_undo_spares_an_artist_whose_release_would_be_left_without_artists(
     """Koito's trigger deletes a release when its last artist link goes, and with it every
     track and listen on it: an undo must never cause that. (Here also as a large undo, which
     on PostgreSQL makes its look-up indexes for the time of its transaction.)"""
-    monkeypatch.setattr("koito_import.ledger.undo.LARGE_UNDO", 0)
+    monkeypatch.setattr("koito_import.ledger.undo_steps.LARGE_UNDO", 0)
     import_files(any_db, "maloja", maloja(tmp_path / "a.json", A[1]))  # Main, Album 1, Song B
     [(album,)] = rows(any_db, "SELECT id FROM releases_with_title WHERE title = 'Album 1'")
     [(song,)] = rows(any_db, "SELECT id FROM tracks_with_title WHERE title = 'Song B'")

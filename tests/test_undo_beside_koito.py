@@ -14,8 +14,8 @@ import psycopg
 import pytest
 
 from koito_import.core.dburl import Database
-from koito_import.ledger import undo as undo_module
 from koito_import.ledger.undo import undo_run
+from koito_import.ledger.undo_steps import UndoSteps
 from tests.support import import_files, rows, value
 from tests.test_ledger import A, maloja
 
@@ -36,14 +36,14 @@ def koito_connection(db: Database, autocommit: bool) -> psycopg.Connection:
 
 def during_undo(monkeypatch: pytest.MonkeyPatch, koito: Callable[[], None]) -> None:
     """Run `koito` right after the undo has removed the run's listens."""
-    remove = undo_module._Undo._remove_listens
+    remove = UndoSteps._remove_listens
 
     def then_koito(self: Any) -> int:
         removed = remove(self)
         koito()
         return removed
 
-    monkeypatch.setattr(undo_module._Undo, "_remove_listens", then_koito)
+    monkeypatch.setattr(UndoSteps, "_remove_listens", then_koito)
 
 
 @pytest.mark.parametrize("committed", [True, False], ids=["committed", "in-flight"])

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from koito_import.core.dburl import Database
-from koito_import.ledger import undo as undo_module
 from koito_import.ledger.undo import undo_run
+from koito_import.ledger.undo_steps import UndoSteps
 from tests.conftest import FIXTURES
 from tests.support import import_files, value
 
@@ -24,9 +24,9 @@ def test_koito_can_write_while_an_undo_is_rehearsed(
     db = Database("sqlite", str(tmp_path / "koito.db"))
     import_files(db, "maloja", MALOJA)
     koito_wrote: list[bool] = []
-    rehearse = undo_module._Undo.apply
+    rehearse = UndoSteps.apply
 
-    def apply_then_koito_writes(self: undo_module._Undo) -> None:
+    def apply_then_koito_writes(self: UndoSteps) -> None:
         rehearse(self)  # the rehearsal's deletes are done, its transaction still open
         koito = sqlite3.connect(db.path, timeout=0, isolation_level=None)  # no waiting
         try:
@@ -37,7 +37,7 @@ def test_koito_can_write_while_an_undo_is_rehearsed(
         finally:
             koito.close()
 
-    monkeypatch.setattr(undo_module._Undo, "apply", apply_then_koito_writes)
+    monkeypatch.setattr(UndoSteps, "apply", apply_then_koito_writes)
     rehearsal = undo_run(db, 1, dry_run=True)
 
     assert koito_wrote == [True]

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from koito_import.ledger.runs import Run
-from koito_import.ledger.undo import Undone
+from koito_import.ledger.undo_steps import Undone
 
 
 def when(unix: int | None) -> str:
