@@ -4,10 +4,10 @@ PY := $(VENV)/bin/python
 MALOJA_VENV ?= .venv-maloja
 MALOJA_REQUIREMENTS := tests/maloja-requirements.txt
 
-.PHONY: install install-bench maloja test lint bench sample
+.PHONY: install install-bench maloja shells test lint bench sample
 
 # Development: the package, editable, with what the tests need (no benchmark profiler).
-install: maloja
+install: maloja shells
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 
@@ -22,6 +22,11 @@ $(MALOJA_VENV)/bin/maloja: $(MALOJA_REQUIREMENTS)
 	python3 -m venv --clear $(MALOJA_VENV)
 	$(MALOJA_VENV)/bin/pip install --quiet --disable-pip-version-check -r $(MALOJA_REQUIREMENTS)
 	touch $@
+
+# The completion tests run real zsh and fish (bash is always there): Debian's packages.
+shells:
+	@command -v zsh >/dev/null && command -v fish >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq zsh fish >/dev/null; }
 
 test:
 	$(PY) -m pytest -q -n auto
