@@ -87,7 +87,7 @@ class SchemaStatus:
             }[self.state]
         )
         if self.indexes_pending:
-            what += ", its indexes not built yet (an import was stopped)"
+            what += ", its indexes not built yet (an import is loading it, or was stopped)"
             advice = (
                 "`koito-import db upgrade` (or any import) builds them; until then Koito"
                 " refuses to start on it"
