@@ -47,7 +47,7 @@ def test_the_reader_process_builds_the_same_database(
     assert catalog(there) == catalog(here)
     for key in ("read", "skipped", "skip_reasons", "inserted", "batches", "tracks_created"):
         assert forked.as_json()[key] == alone.as_json()[key], key
-    again = import_files(there, "maloja", export, batch_size=200)  # settled checks as it reads
+    again = import_files(there, "maloja", export, batch_size=200)
     assert (again.inserted, again.artists_created) == (999, 0)  # bounds inclusive
     again = import_files(there, "maloja", export, batch_size=200)
     assert (again.inserted, again.duplicates) == (0, 3000)

@@ -1,6 +1,6 @@
-"""Reading on the other core: a forked process reads, checks and batches the input (the check
-pass of importer.reading) while this process does what needs the database: Koito's schema
-prepared, re-imported batches checked (`settled`), then every batch written.
+"""Reading on the other core: on a cold import, a forked process reads, checks and batches the
+input (the check pass of importer.reading) while this process loads what creating Koito's
+schema needs; then this one creates it and writes every batch.
 
 The reader sends each batch pickled as the spool keeps it, with the counts so far, through a
 pipe; a thread here moves them into a bounded queue, so the reader runs ahead by at most
