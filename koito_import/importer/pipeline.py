@@ -11,8 +11,10 @@ only fight it for the GIL.
 from __future__ import annotations
 
 import time
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
+from functools import partial
 
 from koito_import import schema
 from koito_import.catalog.batch import BatchPlanner
@@ -82,11 +84,13 @@ def _write(
         planner = _planner(store, options)
         with (
             few_collections() as batch_done,
-            checked_input(options, summary, reporter, planner, batch_done) as spool,
+            checked_input(
+                options, summary, reporter, planner, batch_done, _meanwhile(store, options)
+            ) as spool,
         ):
             if store is None:
                 if not rehearse_on_server:
-                    for action in schema.ensure_ready(options.db):
+                    for action in schema.ensure_ready(options.db, defer_indexes=True):
                         _note(summary, reporter, action)
                 store = open_store(options.db, options.workers, rehearsal=options.dry_run)
                 planner = _planner(store, options)
@@ -105,12 +109,35 @@ def _write(
                         Ledger(store), options.source, user.id, user.username, files, settled
                     )
                     summary.run_id = run.run_id
-                import_batches(planner, user.id, summary, reporter, spool, batch_done, run)
+                with _indexes_after(options, current, reporter):
+                    import_batches(planner, user.id, summary, reporter, spool, batch_done, run)
                 for text in same_play_notes(summary):
                     _note(summary, reporter, text)
     finally:
         if store is not None:
             store.close()
+
+
+@contextmanager
+def _indexes_after(
+    options: ImportOptions, current: schema.SchemaStatus, reporter: Reporter
+) -> Iterator[None]:
+    """A database this run creates is loaded without Koito's secondary indexes, which are
+    built once, here, at the end (schema.deferred); also after Ctrl-C or a failure, so that
+    only a crash leaves them to the next run. A dry run's copy is thrown away unbuilt."""
+    pending = current.indexes_pending or current.state in ("missing", "empty")
+    failed = True
+    try:
+        yield
+        failed = False
+    finally:
+        if pending and not options.dry_run:
+            reporter.stage("building Koito's indexes")
+            try:
+                schema.finish_indexes(options.db)
+            except schema.SchemaError:
+                if not failed:
+                    raise  # else the first error is the one to tell; the next run builds them
 
 
 def _default_user_warning(username: str, options: ImportOptions) -> str:
@@ -123,6 +150,11 @@ def _default_user_warning(username: str, options: ImportOptions) -> str:
         f"created Koito's default user {username!r} with {password}: change that password "
         "in Koito before exposing Koito to anyone"
     )
+
+
+def _meanwhile(store: Store | None, options: ImportOptions) -> Callable[[], None] | None:
+    """While another process reads a large input: load what creating the schema needs."""
+    return None if store is not None else partial(schema.preload, options.db)
 
 
 def _planner(store: Store | None, options: ImportOptions) -> BatchPlanner | None:

@@ -27,15 +27,16 @@ class Spool:
         self.keep_in_memory = KEEP_IN_MEMORY if keep_in_memory is None else keep_in_memory
         self.listens = 0
         self.batches = 0
-        self._held: list[KeyedBatch] = []
+        self._held: list[KeyedBatch | bytes] = []
         self._file: IO[bytes] | None = None
 
     @classmethod
     def for_input(cls, input_bytes: int) -> Spool:
         return cls(keep_in_memory=None if input_bytes <= KEEP_INPUT_BYTES else 0)
 
-    def append(self, batch: KeyedBatch) -> None:
-        self.listens += len(batch.listens)
+    def append(self, batch: KeyedBatch | bytes, listens: int | None = None) -> None:
+        """Keep a batch: a KeyedBatch, or one pickled by `pickled` (say how many listens)."""
+        self.listens += len(batch.listens) if isinstance(batch, KeyedBatch) else listens or 0
         self.batches += 1
         if self._file is None and self.listens <= self.keep_in_memory:
             self._held.append(batch)
@@ -52,7 +53,8 @@ class Spool:
         """The batches in order; each may be read once."""
         if self._file is None:
             while self._held:
-                yield self._held.pop(0)
+                held = self._held.pop(0)
+                yield held if isinstance(held, KeyedBatch) else _batch(pickle.loads(held))
             return
         self._file.seek(0)
         for _ in range(self.batches):
@@ -64,9 +66,18 @@ class Spool:
             self._file.close()
             self._file = None
 
-    def _dump(self, batch: KeyedBatch) -> None:
+    def _dump(self, batch: KeyedBatch | bytes) -> None:
         assert self._file is not None
-        pickle.dump(_plain(batch), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.write(batch if isinstance(batch, bytes) else pickled(batch))
+
+
+def pickled(batch: KeyedBatch) -> bytes:
+    """A batch as the spool keeps it on file (the reader process sends it so, too)."""
+    return pickle.dumps(_plain(batch), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpickled(blob: bytes) -> KeyedBatch:
+    return _batch(pickle.loads(blob))
 
 
 def _plain(b: KeyedBatch) -> tuple[Any, ...]:

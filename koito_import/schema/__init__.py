@@ -10,6 +10,7 @@ It may import core and the store's errors.
 """
 
 from koito_import.schema.connections import SchemaError
+from koito_import.schema.deferred import finish as finish_indexes
 from koito_import.schema.status import (
     LEDGER_TABLES,
     VERSION_TABLE,
@@ -22,7 +23,7 @@ from koito_import.schema.status import (
     revisions,
     status,
 )
-from koito_import.schema.upgrade import ensure_ready, upgrade
+from koito_import.schema.upgrade import ensure_ready, preload, upgrade
 
 __all__ = [
     "LEDGER_TABLES",
@@ -32,8 +33,10 @@ __all__ = [
     "absolute_hint",
     "check_usable",
     "ensure_ready",
+    "finish_indexes",
     "head",
     "migrations_dir",
+    "preload",
     "refuse_to_create",
     "revisions",
     "status",

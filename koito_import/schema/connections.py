@@ -37,7 +37,7 @@ def prepare_sqlite_file(db: Database) -> None:
         finally:
             raw.close()
     except sqlite3.Error as exc:
-        raise SchemaError(f"{db.display()}: {_one_line(exc)}") from None
+        raise SchemaError(f"{db.display()}: {one_line(exc)}") from None
 
 
 def _switch_to_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
@@ -65,7 +65,7 @@ def look(db: Database) -> Iterator[Query]:
                 yield lambda sql: conn.execute(sql).fetchall()
                 conn.rollback()
         except psycopg.Error as exc:
-            raise SchemaError(f"{db.display()}: {_one_line(exc)}") from None
+            raise SchemaError(f"{db.display()}: {one_line(exc)}") from None
         return
     try:
         conn = sqlite3.connect(db.path, timeout=30, isolation_level=None)
@@ -75,7 +75,7 @@ def look(db: Database) -> Iterator[Query]:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        raise SchemaError(f"{db.display()}: {_one_line(exc)}") from None
+        raise SchemaError(f"{db.display()}: {one_line(exc)}") from None
 
 
 @contextmanager
@@ -89,12 +89,12 @@ def connect(db: Database, *, write: bool) -> Iterator[sa.Connection]:
         with engine.begin() as conn:
             yield conn
     except sa.exc.DBAPIError as exc:
-        raise SchemaError(f"{db.display()}: {_one_line(exc.orig)}") from None
+        raise SchemaError(f"{db.display()}: {one_line(exc.orig)}") from None
     finally:
         engine.dispose()
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     """The whole message on one line: Alembic's and the drivers' messages span several."""
     return " ".join(str(exc).split()) or type(exc).__name__
 

@@ -12,6 +12,7 @@ from typing import Literal
 from koito_import.core.dburl import Database, absolute_hint
 from koito_import.core.files import check_access
 from koito_import.schema.connections import Query, SchemaError, look
+from koito_import.schema.deferred import PENDING_TABLE
 
 VERSION_TABLE = "koito_import_alembic_version"
 KOITO_TABLES = frozenset(
@@ -58,6 +59,8 @@ class SchemaStatus:
     has_lookup: bool
     problem: str | None = None  # why the database cannot be used, and what to do
     has_ledger: bool = False  # all of koito-import's ledger tables exist
+    # Koito's indexes and goose rows still to build after a bulk load (schema.deferred).
+    indexes_pending: bool = False
 
     @property
     def current(self) -> bool:
@@ -85,6 +88,12 @@ class SchemaStatus:
                 else "`koito-import db upgrade` (or any import) adds the ledger of runs",
             }[self.state]
         )
+        if self.indexes_pending:
+            what += ", its indexes not built yet (an import is loading it, or was stopped)"
+            advice = (
+                "`koito-import db upgrade` (or any import) builds them; until then Koito"
+                " refuses to start on it"
+            )
         first = f"{self.database} {what} (koito-import revision: {self.revision or 'none'})."
         return f"{first}\n{advice[0].upper()}{advice[1:]}"
 
@@ -189,7 +198,8 @@ def inspect(query: Query, db: Database) -> SchemaStatus:
     status = SchemaStatus(
         db.display(), "empty", revision, goose, has_lookup, has_ledger=tables >= LEDGER_TABLES
     )
-    others = tables - KOITO_TABLES - KOITO_VIEWS - LEDGER_TABLES - {VERSION_TABLE}
+    status.indexes_pending = PENDING_TABLE in tables
+    others = tables - KOITO_TABLES - KOITO_VIEWS - LEDGER_TABLES - {VERSION_TABLE, PENDING_TABLE}
     if tables >= KOITO_TABLES:  # tables of forks or plugins beside Koito's are fine
         status.state = "ready" if has_lookup else "koito"
         status.problem = _koito_problem(query, status, db.kind)

@@ -17,6 +17,10 @@ class InputError(Exception):
         self.where = where
         self.problem = problem
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        # The reader process sends its errors pickled (koito_import.importer.worker).
+        return (type(self), (self.where, self.problem))
+
 
 @dataclass(slots=True)
 class ByteCounter:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from koito_import.schema import deferred
 from koito_import.schema.status import KOITO_TABLES
 
 revision = "0001_koito_base_schema"
@@ -207,18 +208,8 @@ POSTGRESQL = [
         SELECT t.id, t.musicbrainz_id, t.duration, t.release_id, ta.alias AS title
         FROM tracks t JOIN track_aliases ta ON ta.track_id = t.id
         WHERE ta.is_primary = true""",
-    "CREATE INDEX idx_artist_aliases_alias_trgm ON artist_aliases USING gin (alias gin_trgm_ops)",
-    "CREATE INDEX idx_artist_aliases_artist_id ON artist_aliases USING btree (artist_id)",
-    "CREATE INDEX idx_artist_releases ON artist_releases USING btree (artist_id, release_id)",
-    "CREATE INDEX idx_release_aliases_alias_trgm ON release_aliases USING gin (alias gin_trgm_ops)",
+    # An import's look-ups of tracks by release read through this one: never deferred.
     "CREATE INDEX idx_tracks_release_id ON tracks USING btree (release_id)",
-    "CREATE INDEX listens_listened_at_idx ON listens USING btree (listened_at)",
-    "CREATE INDEX listens_track_id_listened_at_idx ON listens USING btree (track_id, listened_at)",
-    "CREATE INDEX release_aliases_release_id_idx ON release_aliases USING btree (release_id)"
-    " WHERE (is_primary = true)",
-    "CREATE INDEX track_aliases_track_id_idx ON track_aliases USING btree (track_id)"
-    " WHERE (is_primary = true)",
-    "CREATE INDEX idx_track_aliases_alias_trgm ON track_aliases USING gin (alias gin_trgm_ops)",
     "CREATE TRIGGER trg_delete_orphan_releases AFTER DELETE ON artist_releases"
     " FOR EACH ROW EXECUTE FUNCTION delete_orphan_releases()",
     # SQL functions are checked against the views at creation, so they come after them.
@@ -368,20 +359,46 @@ SQLITE = [
               SELECT 1 FROM artist_releases WHERE release_id = OLD.release_id
           );
     END""",
-    "CREATE INDEX idx_listens_listened_at ON listens(listened_at)",
-    "CREATE INDEX idx_listens_track_id ON listens(track_id)",
-    "CREATE INDEX idx_listens_track_id_listened_at ON listens(track_id, listened_at)",
-    "CREATE INDEX idx_listens_user_id ON listens(user_id)",
+    # An import's look-ups read through these (by alias, and links and tracks by their
+    # release or track): never deferred.
     "CREATE INDEX idx_artist_tracks_track_id ON artist_tracks(track_id)",
-    "CREATE INDEX idx_artist_tracks_artist_id ON artist_tracks(artist_id)",
     "CREATE INDEX idx_artist_releases_release_id ON artist_releases(release_id)",
     "CREATE INDEX idx_tracks_release_id ON tracks(release_id)",
-    "CREATE INDEX idx_artist_aliases_artist_id ON artist_aliases(artist_id)",
     "CREATE INDEX idx_artist_aliases_alias ON artist_aliases(alias)",
     "CREATE INDEX idx_release_aliases_alias ON release_aliases(alias)",
     "CREATE INDEX idx_track_aliases_alias ON track_aliases(alias)",
-    "CREATE INDEX idx_sessions_expires_at ON sessions(expires_at)",
 ]
+
+# Koito's indexes that no query of an import reads through: an import into a database it has
+# just created builds them once, at its end (koito_import.schema.deferred); every other
+# upgrade creates them at once.
+DEFERRABLE = {
+    "postgresql": [
+        "CREATE INDEX idx_artist_aliases_alias_trgm ON artist_aliases"
+        " USING gin (alias gin_trgm_ops)",
+        "CREATE INDEX idx_artist_aliases_artist_id ON artist_aliases USING btree (artist_id)",
+        "CREATE INDEX idx_artist_releases ON artist_releases USING btree (artist_id, release_id)",
+        "CREATE INDEX idx_release_aliases_alias_trgm ON release_aliases"
+        " USING gin (alias gin_trgm_ops)",
+        "CREATE INDEX listens_listened_at_idx ON listens USING btree (listened_at)",
+        "CREATE INDEX listens_track_id_listened_at_idx ON listens"
+        " USING btree (track_id, listened_at)",
+        "CREATE INDEX release_aliases_release_id_idx ON release_aliases USING btree (release_id)"
+        " WHERE (is_primary = true)",
+        "CREATE INDEX track_aliases_track_id_idx ON track_aliases USING btree (track_id)"
+        " WHERE (is_primary = true)",
+        "CREATE INDEX idx_track_aliases_alias_trgm ON track_aliases USING gin (alias gin_trgm_ops)",
+    ],
+    "sqlite": [
+        "CREATE INDEX idx_listens_listened_at ON listens(listened_at)",
+        "CREATE INDEX idx_listens_track_id ON listens(track_id)",
+        "CREATE INDEX idx_listens_track_id_listened_at ON listens(track_id, listened_at)",
+        "CREATE INDEX idx_listens_user_id ON listens(user_id)",
+        "CREATE INDEX idx_artist_tracks_artist_id ON artist_tracks(artist_id)",
+        "CREATE INDEX idx_artist_aliases_artist_id ON artist_aliases(artist_id)",
+        "CREATE INDEX idx_sessions_expires_at ON sessions(expires_at)",
+    ],
+}
 
 STATEMENTS = {"postgresql": POSTGRESQL, "sqlite": SQLITE}
 
@@ -394,11 +411,10 @@ def upgrade() -> None:
     kind = bind.dialect.name
     for statement in STATEMENTS[kind]:
         bind.exec_driver_sql(statement)
-    # Record Koito's migrations as applied, in goose's order, so Koito skips them at start-up.
-    bind.exec_driver_sql(GOOSE_TABLE[kind])
-    insert = sa.text("INSERT INTO goose_db_version (version_id, is_applied) VALUES (:v, true)")
-    for version in GOOSE_VERSIONS[kind]:
-        bind.execute(insert, {"v": version})
+    # Record Koito's migrations as applied, in goose's order, so Koito skips them at start-up:
+    # after the deferred indexes, so that Koito never starts on a database without them.
+    goose = [GOOSE_TABLE[kind], *map(deferred.goose_row, GOOSE_VERSIONS[kind])]
+    deferred.run_or_defer(bind, [*DEFERRABLE[kind], *goose])
 
 
 def downgrade() -> None:

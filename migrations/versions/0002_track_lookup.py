@@ -17,6 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from koito_import.schema import deferred
+
 revision = "0002_track_lookup"
 down_revision = "0001_koito_base_schema"
 branch_labels = None
@@ -59,16 +61,13 @@ def upgrade() -> None:
         return  # the fork's (or an earlier run's) table: reuse it as it is
     kind = bind.dialect.name
     bind.exec_driver_sql(TABLE[kind])
-    for statement in INDEXES:
-        bind.exec_driver_sql(statement)
-    if kind == "postgresql" and inspector.has_table("goose_db_version"):
-        bind.execute(
-            sa.text(
-                "INSERT INTO goose_db_version (version_id, is_applied) SELECT :v, true"
-                " WHERE NOT EXISTS (SELECT 1 FROM goose_db_version WHERE version_id = :v)"
-            ),
-            {"v": FORK_GOOSE_VERSION},
-        )
+    # No import reads the lookup rows by these ids: deferred with Koito's (see 0001).
+    finish = list(INDEXES)
+    # When 0001 deferred the goose rows, the table is not there yet: version 6 follows them.
+    goose_pending = deferred.deferring(bind) and not inspector.has_table("goose_db_version")
+    if kind == "postgresql" and (goose_pending or inspector.has_table("goose_db_version")):
+        finish.append(deferred.goose_row(FORK_GOOSE_VERSION))
+    deferred.run_or_defer(bind, finish)
 
 
 def downgrade() -> None:
