@@ -152,6 +152,19 @@ def test_a_sync_is_a_run_that_undo_takes_back(
     assert listens(any_db) == []
 
 
+def test_a_syncs_entities_are_stamped_as_a_files_are(
+    sqlite_db: Database, fake_listenbrainz: FakeListenBrainz
+) -> None:
+    """SQLite gives ids again: the ledger's claim on each entity a sync created carries the
+    digest of its name (ledger.claims), as an import's does, so undo never takes a newcomer."""
+    fake_listenbrainz.add_listens("alice", lb_history())
+    lb_sync(sqlite_db, fake_listenbrainz)
+
+    claims = rows(sqlite_db, "SELECT kind, name_hash FROM koito_import_run_entities")
+    assert {kind for kind, _ in claims} == {"artist", "release", "track"}
+    assert all(digest is not None for _, digest in claims)
+
+
 def test_dry_run_writes_nothing_and_moves_no_span(
     any_db: Database, fake_listenbrainz: FakeListenBrainz
 ) -> None:

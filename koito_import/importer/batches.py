@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from koito_import.catalog.batch import BatchPlanner, KeyedBatch
 from koito_import.core.summary import Summary
@@ -16,7 +17,13 @@ from koito_import.ledger.recorder import RunRecorder
 from koito_import.ledger.replace import replacing
 from koito_import.ledger.runs import COMPLETED, INTERRUPTED
 from koito_import.sources.base import ByteCounter
-from koito_import.store.base import BatchWrite, CatalogChanged, StoreError, Written
+from koito_import.store.base import (
+    BatchWrite,
+    CatalogChanged,
+    StoreError,
+    WithinWrite,
+    Written,
+)
 
 REPLANS, REPLANS_ONE = 3, 20  # tries of a batch a running Koito overtook (then it is halved)
 
@@ -47,9 +54,7 @@ def import_batches(
     reporter.progress(summary, done)
     try:
         for batch in spool:
-            for changes, written, size in _plan_and_write(planner, batch, user_id, summary, run):
-                summary.landed.add(written.listens)
-                _count(summary, changes, written.inserted, size)
+            write_batch(planner, batch, user_id, summary, run)
             done.done += len(batch.listens)
             batch_done()
             reporter.progress(summary, done)
@@ -67,12 +72,28 @@ def import_batches(
         run.finish(status, summary.read, summary.skipped)
 
 
+def write_batch(
+    planner: BatchPlanner,
+    batch: KeyedBatch,
+    user_id: int,
+    summary: Summary,
+    run: RunRecorder | None,
+    also: WithinWrite | None = None,
+) -> None:
+    """Plan and write one batch, counted in `summary`; `also` runs inside the transaction of
+    the part that ends the batch (a sync records there the span of time it completes)."""
+    for changes, written, size in _plan_and_write(planner, batch, user_id, summary, run, also):
+        summary.landed.add(written.listens)
+        _count(summary, changes, written.inserted, size)
+
+
 def _plan_and_write(
     planner: BatchPlanner,
     batch: KeyedBatch,
     user_id: int,
     summary: Summary,
     run: RunRecorder | None,
+    also: WithinWrite | None,
 ) -> Iterator[tuple[BatchWrite, Written, int]]:
     """Plan and write one batch: (changes, written, listens) for each part written. When a
     running Koito created meanwhile an entity the batch creates (store.concurrent), the batch
@@ -84,7 +105,7 @@ def _plan_and_write(
         changes = planner.plan(batch, user_id)
         record = run and run.batch(size, summary.read, summary.skipped)
         kind = planner.store.kind
-        within = replacing(kind, changes.replaced, stamping(kind, record))
+        within = _then(replacing(kind, changes.replaced, stamping(kind, record)), also)
         try:
             written = planner.store.write(changes, within)
         except CatalogChanged:
@@ -96,8 +117,20 @@ def _plan_and_write(
             f"the catalogue kept changing under one listen ({tries} tries): "
             "is something else importing into the database?"
         )
-    for half in batch.halves():
-        yield from _plan_and_write(planner, half, user_id, summary, run)
+    first, second = batch.halves()
+    yield from _plan_and_write(planner, first, user_id, summary, run, None)
+    yield from _plan_and_write(planner, second, user_id, summary, run, also)
+
+
+def _then(first: WithinWrite | None, second: WithinWrite | None) -> WithinWrite | None:
+    if first is None or second is None:
+        return first or second
+
+    def both(conn: Any, written: Written) -> None:
+        first(conn, written)
+        second(conn, written)
+
+    return both
 
 
 def _count(summary: Summary, changes: BatchWrite, inserted: int, listens: int) -> None:

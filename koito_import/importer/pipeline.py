@@ -52,13 +52,13 @@ def run_import(options: ImportOptions, reporter: Reporter) -> Summary:
             f"{options.db.display()} is not ready for imports ({current.state}); "
             "a dry run changes nothing, so run `koito-import db upgrade` first"
         )
-    with _target(options) as target:
+    with write_target(options) as target:
         _write(replace(options, db=target), summary, reporter, current, rehearse_on_server)
     summary.elapsed_s = time.monotonic() - started
     return summary
 
 
-def _target(options: ImportOptions) -> AbstractContextManager[Database]:
+def write_target(options: ImportOptions) -> AbstractContextManager[Database]:
     """Where the import writes: the database, or for a SQLite dry run a private copy of it."""
     if options.dry_run and options.db.kind == "sqlite":
         return sqlite_rehearsal_copy(options.db)
@@ -100,7 +100,7 @@ def _write(
                 summary.user = user.username
                 if user.created:
                     # Not a progress note: the command line shows it once, last.
-                    warning = _default_user_warning(user.username, options)
+                    warning = default_user_warning(user.username, options)
                     summary.created_user = _keep_note(summary, warning)
                 run = None
                 if files is not None:  # a dry run is no run: nothing of it is kept
@@ -140,7 +140,7 @@ def _indexes_after(
                     raise  # else the first error is the one to tell; the next run builds them
 
 
-def _default_user_warning(username: str, options: ImportOptions) -> str:
+def default_user_warning(username: str, options: ImportOptions) -> str:
     password = (
         "Koito's default password 'changeme'"
         if options.default_password == "changeme"

@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from koito_import import schema
 from koito_import.catalog.batch import BatchBuilder, BatchPlanner, KeyedBatch
 from koito_import.catalog.resolver import Resolver
-from koito_import.core.dburl import Database
 from koito_import.core.model import Skip
 from koito_import.core.summary import Summary
 from koito_import.core.times import iso
-from koito_import.importer.batches import REPLANS, REPLANS_ONE, _count
+from koito_import.importer.batches import write_batch
 from koito_import.importer.options import ImportOptions, Reporter, StrictSkip
-from koito_import.importer.pipeline import _default_user_warning
+from koito_import.importer.pipeline import default_user_warning, write_target
 from koito_import.importer.reading import few_collections
 from koito_import.ledger import cursors
 from koito_import.ledger.listing import Ledger
@@ -33,8 +31,7 @@ from koito_import.ledger.recorder import RunRecorder
 from koito_import.ledger.runs import COMPLETED, INTERRUPTED, RunFile
 from koito_import.services.base import Feed, Fetched, ServiceError
 from koito_import.sources.base import ByteCounter
-from koito_import.store import open_store, sqlite_rehearsal_copy
-from koito_import.store.base import CatalogChanged, StoreError, WithinWrite
+from koito_import.store import open_store
 
 FETCHING = "fetching"
 
@@ -82,7 +79,7 @@ def run_sync(options: ImportOptions, feed: Feed, plan: SyncPlan, reporter: Repor
     reporter.stage(f"asking {feed.shown}")
     feed.check()
     try:
-        with _target(options) as target:
+        with write_target(options) as target:
             db_options = replace(options, db=target)
             if not current.current and not rehearse_on_server:
                 for action in schema.ensure_ready(target):
@@ -95,12 +92,6 @@ def run_sync(options: ImportOptions, feed: Feed, plan: SyncPlan, reporter: Repor
     return summary
 
 
-def _target(options: ImportOptions) -> AbstractContextManager[Database]:
-    if options.dry_run and options.db.kind == "sqlite":
-        return sqlite_rehearsal_copy(options.db)
-    return nullcontext(options.db)
-
-
 def _sync(
     options: ImportOptions, feed: Feed, plan: SyncPlan, summary: SyncSummary, reporter: Reporter
 ) -> None:
@@ -110,7 +101,7 @@ def _sync(
             user = store.user(options.user, options.default_username, options.default_password)
             summary.user = user.username
             if user.created:
-                summary.created_user = _default_user_warning(user.username, options)
+                summary.created_user = default_user_warning(user.username, options)
                 summary.notes.append(summary.created_user)
             ledger = Ledger(store)
             summary.windows = _to_fetch(ledger, feed.key, plan)
@@ -212,35 +203,12 @@ class _Writer:
                 cursors.claim(conn, self.ledger.sql, self.key, span)
 
     def _write(self, batch: KeyedBatch, span: cursors.Span | None) -> None:
-        """A batch a running Koito overtook is planned again, then split (as batches does);
-        only the part that ends the batch records its span."""
-        size = len(batch.listens)
-        for _ in range(REPLANS if size > 1 else REPLANS_ONE):
-            changes = self.planner.plan(batch, self.user_id)
-            try:
-                written = self.planner.store.write(changes, self._within(size, span))
-            except CatalogChanged:
-                continue
-            self.summary.landed.add(written.listens)
-            _count(self.summary, changes, written.inserted, size)
-            return
-        if size == 1:
-            raise StoreError(
-                "the catalogue kept changing under one listen: is something else "
-                "importing into the database?"
-            )
-        first, second = batch.halves()
-        self._write(first, None)
-        self._write(second, span)
+        """Written as a file's batch is; the span it completes is recorded in its
+        transaction (by the part that ends it, when a running Koito makes it split)."""
+        claim = None
+        if self.run is not None and span is not None:
 
-    def _within(self, size: int, span: cursors.Span | None) -> WithinWrite | None:
-        if self.run is None:
-            return None
-        record = self.run.batch(size, self.summary.read, self.summary.skipped)
-
-        def within(conn: Any, written: Any) -> None:
-            record(conn, written)
-            if span is not None:
+            def claim(conn: Any, written: Any) -> None:
                 cursors.claim(conn, self.ledger.sql, self.key, span)
 
-        return within
+        write_batch(self.planner, batch, self.user_id, self.summary, self.run, claim)
