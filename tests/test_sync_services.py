@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from koito_import import __version__
 from koito_import.core.dburl import Database
 from tests.service_fakes import FakeLastfm, FakeListenBrainz, lastfm_track, lb_listen
 from tests.support import cli, rows
@@ -51,7 +52,7 @@ def test_listenbrainz_first_sync_then_a_second_that_fetches_only_the_overlap(
         ("Hoppípolla", "Takk...", "test player"),
     ]
     agents = {r.header("User-Agent") for r in fake_listenbrainz.requests}
-    assert len(agents) == 1 and agents.pop().startswith("koito-import/")  # type: ignore[union-attr]
+    assert len(agents) == 1 and agents.pop().startswith(f"koito-import/{__version__} ")  # type: ignore[union-attr]
 
     fake_listenbrainz.clear_requests()
     second = lb_sync(any_db, fake_listenbrainz)

@@ -8,12 +8,12 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 import httpx
 import orjson
 
+from koito_import import __version__
 from koito_import.services.base import Fetched, Secrets, ServiceError, Transient
 
 CONNECT_TIMEOUT_S = 10.0
@@ -25,12 +25,7 @@ Judge = Callable[[int, Any, Mapping[str, str]], Any]
 NOT_JSON = object()  # the document of an answer whose body is not JSON
 
 
-def user_agent() -> str:
-    try:
-        version = metadata.version("koito-import")
-    except metadata.PackageNotFoundError:
-        version = "dev"
-    return f"koito-import/{version} (+https://github.com/gabehf/Koito)"
+USER_AGENT = f"koito-import/{__version__} (listening history into Koito)"
 
 
 @dataclass(slots=True)
@@ -63,7 +58,7 @@ class Http:
         self._not_before = 0.0  # monotonic time before which no request may leave
         timeout = httpx.Timeout(policy.timeout_s, connect=CONNECT_TIMEOUT_S)
         self._client = httpx.Client(
-            timeout=timeout, headers={"User-Agent": user_agent()}, follow_redirects=True
+            timeout=timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=True
         )
 
     def close(self) -> None:
