@@ -35,6 +35,8 @@ BUILD_INPUTS = ("pyproject.toml", "README.md", "koito_import", "migrations")
 
 
 def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
+    if env is None:  # the suite puts the checkout on PYTHONPATH: pip would take it as installed
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run(
         list(map(str, args)), cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
