@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from koito_import.core.dburl import Database
+from koito_import.core.model import Scrobble, Skip
 from koito_import.core.summary import Summary
 from koito_import.sources.base import ByteCounter, SourceOptions
 
@@ -47,3 +48,22 @@ class ImportOptions:
     # user means it (the embedded default, --create, KOITO_IMPORT_CREATE=1): a typo in --db
     # must not quietly make a new Koito database with the default password.
     create: bool = False
+
+
+def skip_reason(item: Scrobble | Skip, options: ImportOptions) -> str | None:
+    """Why an item read is left out (None: it is imported); with --strict, an item the input
+    itself cannot give is an error instead."""
+    if isinstance(item, Skip):
+        if options.strict:
+            raise StrictSkip(f"{item.where}: {item.reason} (--strict)")
+        return item.reason
+    if not _in_window(item.listened_at, options):
+        return "outside --after/--before"
+    return None
+
+
+def _in_window(listened_at: int, options: ImportOptions) -> bool:
+    """Both bounds are inclusive, as in Koito's KOITO_IMPORT_AFTER/BEFORE_UNIX."""
+    if options.after is not None and listened_at < options.after:
+        return False
+    return options.before is None or listened_at <= options.before

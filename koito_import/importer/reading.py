@@ -9,10 +9,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from koito_import.catalog.batch import BatchBuilder, BatchPlanner, KeyedBatch
-from koito_import.core.model import Skip
 from koito_import.core.summary import Summary
 from koito_import.importer import worker
-from koito_import.importer.options import ImportOptions, Reporter, StrictSkip
+from koito_import.importer.options import ImportOptions, Reporter, skip_reason
 from koito_import.importer.spool import Spool, unpickled
 from koito_import.sources import input_size, read_inputs
 from koito_import.sources.base import ByteCounter
@@ -134,12 +133,8 @@ def _read_here(
     items = read_inputs(options.source, options.paths, counter, options.source_options)
     for item in items:
         summary.read += 1
-        if isinstance(item, Skip):
-            if options.strict:
-                raise StrictSkip(f"{item.where}: {item.reason} (--strict)")
-            summary.skip(item.reason)
-        elif not worker.in_window(item.listened_at, options):
-            summary.skip("outside --after/--before")
+        if (reason := skip_reason(item, options)) is not None:
+            summary.skip(reason)
         elif (batch := builder.add(item)) is not None:
             done(batch)
     if (batch := builder.flush()) is not None:

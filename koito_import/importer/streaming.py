@@ -18,11 +18,10 @@ from typing import Any
 from koito_import import schema
 from koito_import.catalog.batch import BatchBuilder, BatchPlanner, KeyedBatch
 from koito_import.catalog.resolver import Resolver
-from koito_import.core.model import Skip
 from koito_import.core.summary import Summary
 from koito_import.core.times import iso
 from koito_import.importer.batches import write_batch
-from koito_import.importer.options import ImportOptions, Reporter, StrictSkip
+from koito_import.importer.options import ImportOptions, Reporter, skip_reason
 from koito_import.importer.pipeline import default_user_warning, write_target
 from koito_import.importer.reading import few_collections
 from koito_import.ledger import cursors
@@ -161,10 +160,8 @@ def _window(
     for items in feed.pages(low, high):
         for item in items:
             summary.read += 1
-            if isinstance(item, Skip):
-                if options.strict:
-                    raise StrictSkip(f"{item.where}: {item.reason} (--strict)")
-                summary.skip(item.reason)
+            if (reason := skip_reason(item, options)) is not None:
+                summary.skip(reason)
                 continue
             at = item.listened_at
             edge = at if edge is None else min(edge, at) if feed.descending else max(edge, at)

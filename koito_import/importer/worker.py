@@ -26,8 +26,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from koito_import.catalog.batch import BatchBuilder
-from koito_import.core.model import Skip
-from koito_import.importer.options import ImportOptions, StrictSkip
+from koito_import.importer.options import ImportOptions, skip_reason
 from koito_import.importer.spool import pickled
 from koito_import.sources import read_inputs
 from koito_import.sources.base import ByteCounter
@@ -52,13 +51,6 @@ class Report:
 def wanted(input_bytes: int) -> bool:
     """A reader process for inputs worth it, where fork is safe and cheap (Linux)."""
     return input_bytes >= WORKER_MIN_BYTES and sys.platform.startswith("linux")
-
-
-def in_window(listened_at: int, options: ImportOptions) -> bool:
-    """Both bounds are inclusive, as in Koito's KOITO_IMPORT_AFTER/BEFORE_UNIX."""
-    if options.after is not None and listened_at < options.after:
-        return False
-    return options.before is None or listened_at <= options.before
 
 
 class Reader:
@@ -140,12 +132,8 @@ def _produce(options: ImportOptions, input_bytes: int, emit: Callable[[str, Repo
     for item in read_inputs(options.source, options.paths, counter, options.source_options):
         read += 1
         quiet += 1
-        if isinstance(item, Skip):
-            if options.strict:
-                raise StrictSkip(f"{item.where}: {item.reason} (--strict)")
-            skips[item.reason] += 1
-        elif not in_window(item.listened_at, options):
-            skips["outside --after/--before"] += 1
+        if (reason := skip_reason(item, options)) is not None:
+            skips[reason] += 1
         elif (batch := builder.add(item)) is not None:
             report("batch", pickled(batch), len(batch.listens))
             quiet = 0
